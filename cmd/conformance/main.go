@@ -1,0 +1,234 @@
+// Command conformance checks a server against the socketspec specs and
+// prints a verdict clause by clause.
+//
+//	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' | --impl go)
+//	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
+//
+// Exit status: 0 when every required spec passed, 1 when one failed, 2 on
+// a usage error or when the server cannot be reached or started.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/socketspec/conformance/reference"
+	"github.com/socketspec/conformance/specs"
+	"github.com/socketspec/conformance/suite"
+)
+
+const (
+	exitPass  = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// options are the command's flags, checked.
+type options struct {
+	protocols []string
+	addr      string
+	cmdline   string
+	impl      string
+	strict    bool
+	focus     string
+	list      bool
+	junit     string
+	json      string
+	verbose   bool
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	opts, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitPass
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		fmt.Fprintln(stderr, "usage: conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND {port}' | --impl go) [flags]; see --help")
+		return exitUsage
+	}
+	if opts.list {
+		return listClauses(opts.protocols, stdout)
+	}
+
+	targets, err := newTargets(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		return exitUsage
+	}
+	defer stopAll(targets)
+
+	// Stop the server we started if we are interrupted while it starts.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	for _, p := range opts.protocols {
+		if err := targets[p].Start(ctx); err != nil {
+			cancel()
+			fmt.Fprintf(stderr, "conformance: cannot check %s: %v\n", p, err)
+			return exitUsage
+		}
+	}
+	cancel() // from here on Ginkgo handles interrupts, and we clean up after it
+
+	sc := types.NewDefaultSuiteConfig()
+	sc.LabelFilter = strings.Join(opts.protocols, " || ")
+	if opts.focus != "" {
+		sc.FocusStrings = []string{opts.focus}
+	}
+	sc.Timeout = 30 * time.Minute
+	// A fixed order, so that two runs against the same server read the same.
+	sc.RandomSeed = 1
+	rc := types.NewDefaultReporterConfig()
+	rc.NoColor = !isTerminal(os.Stdout)
+	rc.Verbose = opts.verbose
+	rc.JUnitReport = opts.junit
+	rc.SilenceSkips = true // filtered-out specs; warnings are shown in the summary
+
+	for _, p := range opts.protocols {
+		fmt.Fprintf(stdout, "socketspec: checking %s against %s at %s\n", p, targets[p].Name(), targets[p].Addr())
+	}
+	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict}, sc, rc)
+	res.WriteSummary(stdout)
+
+	if opts.json != "" {
+		if err := res.WriteJSON(opts.json); err != nil {
+			fmt.Fprintf(stderr, "conformance: writing %s: %v\n", opts.json, err)
+			return exitUsage
+		}
+	}
+	for _, p := range res.Protocols {
+		if p.Verdict() == suite.NotRun {
+			// A run that checked nothing must not look like a pass.
+			fmt.Fprintf(stderr, "conformance: no spec of %s ran (does --focus match any?)\n", p.Protocol)
+			return exitUsage
+		}
+	}
+	if res.Failed() {
+		return exitFail
+	}
+	return exitPass
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	var protocol string
+	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&protocol, "protocol", "", "protocol to check: "+strings.Join(specs.Protocols(), ", ")+" (\"all\" with --impl or --list)")
+	fs.StringVar(&o.addr, "addr", "", "check the server already listening at `HOST:PORT`")
+	fs.StringVar(&o.cmdline, "cmd", "", "start this shell `COMMAND` with {port} replaced by a free port, check it, stop it")
+	fs.StringVar(&o.impl, "impl", "", "check one of this project's implementations: go")
+	fs.BoolVar(&o.strict, "strict", false, "fail on SHOULD clauses too, not only MUST")
+	fs.StringVar(&o.focus, "focus", "", "run only the specs whose text matches `REGEX` (e.g. a clause ID: 'echo-4\\b')")
+	fs.BoolVar(&o.list, "list", false, "list the clauses (of --protocol, or all) and exit")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
+	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
+	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q (did you quote the --cmd command?)", fs.Arg(0))
+	}
+
+	known := specs.Protocols()
+	switch {
+	case protocol == "all" || (protocol == "" && o.list):
+		o.protocols = known
+	case protocol == "":
+		return o, errors.New("--protocol is required")
+	case slices.Contains(known, protocol):
+		o.protocols = []string{protocol}
+	default:
+		return o, fmt.Errorf("unknown protocol %q (known: %s)", protocol, strings.Join(known, ", "))
+	}
+	if o.list {
+		return o, nil
+	}
+
+	given := 0
+	for _, v := range []string{o.addr, o.cmdline, o.impl} {
+		if v != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return o, errors.New("give exactly one of --addr, --cmd and --impl")
+	}
+	if protocol == "all" && o.impl == "" {
+		return o, errors.New(`--protocol all needs --impl: one --addr or --cmd serves one protocol`)
+	}
+	if o.impl != "" && o.impl != "go" {
+		return o, fmt.Errorf("unknown --impl %q (known: go)", o.impl)
+	}
+	if o.focus != "" {
+		if _, err := regexp.Compile(o.focus); err != nil {
+			return o, fmt.Errorf("--focus: %v", err)
+		}
+	}
+	return o, nil
+}
+
+// newTargets makes the server under test for each protocol to check.
+func newTargets(o options) (map[string]suite.Target, error) {
+	targets := map[string]suite.Target{}
+	for _, p := range o.protocols {
+		switch {
+		case o.addr != "":
+			targets[p] = suite.Address(o.addr)
+		case o.cmdline != "":
+			targets[p] = suite.Command(o.cmdline)
+		case o.impl == "go":
+			serve, ok := reference.Servers[p]
+			if !ok {
+				return nil, fmt.Errorf("no Go reference server for %s", p)
+			}
+			targets[p] = suite.InProcess("go", serve)
+		}
+	}
+	return targets, nil
+}
+
+func stopAll(targets map[string]suite.Target) {
+	for _, t := range targets {
+		t.Stop()
+	}
+}
+
+func listClauses(protocols []string, w io.Writer) int {
+	for _, p := range protocols {
+		clauses, err := specs.Clauses(p)
+		if err != nil {
+			fmt.Fprintf(w, "conformance: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(w, "%s (specs/%s.md)\n", p, p)
+		for _, c := range clauses {
+			fmt.Fprintf(w, "  %-14s %-6s  %s\n", c.ID, c.Level, c.Text)
+		}
+	}
+	return exitPass
+}
+
+// failRecorder stands in for *testing.T: the verdict comes from the result.
+type failRecorder struct{}
+
+func (failRecorder) Fail() {}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

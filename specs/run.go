@@ -1,0 +1,93 @@
+package specs
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+
+	"github.com/socketspec/conformance/suite"
+)
+
+// lastReport is the report of the run, captured as the suite ends.
+var lastReport types.Report
+
+var _ = ReportAfterSuite("socketspec result", func(r Report) { lastReport = r })
+
+// Run runs the selected specs against cfg.Targets, which must already be
+// started, and returns the result clause by clause. t is told of any
+// failure, as RunSpecs does. It can be called once per process.
+func Run(t GinkgoTestingT, cfg Config, sc types.SuiteConfig, rc types.ReporterConfig) suite.Result {
+	config = cfg
+	gomega.RegisterFailHandler(fail)
+	passed := RunSpecs(t, "socketspec conformance", sc, rc)
+
+	var protocols []string
+	for _, p := range Protocols() {
+		if cfg.Targets[p] != nil {
+			protocols = append(protocols, p)
+		}
+	}
+	res := resultOf(lastReport, protocols)
+	res.Strict = cfg.Strict
+	if !passed && !res.Failed() {
+		res.Problems = append(res.Problems, "the run failed outside any clause: see the output above")
+	}
+	return res
+}
+
+// resultOf reduces a Ginkgo report to clause verdicts, using the labels
+// DescribeClause puts on every spec.
+func resultOf(r types.Report, protocols []string) suite.Result {
+	checks := map[string][]suite.CheckResult{}
+	var res suite.Result
+	for _, spec := range r.SpecReports {
+		if spec.LeafNodeType != types.NodeTypeIt {
+			if spec.State.Is(types.SpecStateFailureStates) {
+				res.Problems = append(res.Problems, spec.LeafNodeType.String()+": "+spec.Failure.Message)
+			}
+			continue
+		}
+		id := clauseLabel(spec.Labels())
+		checks[id] = append(checks[id], suite.CheckResult{
+			Name:     spec.LeafNodeText,
+			Status:   statusOf(spec),
+			Message:  spec.Failure.Message,
+			Duration: spec.RunTime,
+		})
+	}
+	for _, p := range protocols {
+		pr := suite.ProtocolResult{Protocol: p, Target: config.Targets[p].Name()}
+		clauses, _ := Clauses(p)
+		for _, c := range clauses {
+			pr.Clauses = append(pr.Clauses, suite.ClauseResult{
+				ID: c.ID, Level: string(c.Level), Text: c.Text,
+				Status: suite.ClauseStatus(checks[c.ID]),
+				Checks: checks[c.ID],
+			})
+		}
+		res.Protocols = append(res.Protocols, pr)
+	}
+	return res
+}
+
+func statusOf(spec types.SpecReport) suite.Status {
+	switch {
+	case spec.State == types.SpecStatePassed:
+		return suite.Passed
+	case spec.State == types.SpecStateSkipped && len(spec.Failure.Message) >= len(warningPrefix) && spec.Failure.Message[:len(warningPrefix)] == warningPrefix:
+		return suite.Warned
+	case spec.State.Is(types.SpecStateFailureStates):
+		return suite.Failed
+	}
+	return suite.NotRun
+}
+
+// clauseLabel finds the clause ID among a spec's labels.
+func clauseLabel(labels []string) string {
+	for _, l := range labels {
+		if clauseLine.MatchString("- **" + l + "** x") {
+			return l
+		}
+	}
+	return ""
+}

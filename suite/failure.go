@@ -1,0 +1,79 @@
+package suite
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Kind classifies what went wrong on the wire. Every failure a spec reports
+// is one of these, so a reader knows at once which side to look at.
+type Kind string
+
+const (
+	NothingListening Kind = "nothing listening"
+	TimedOut         Kind = "timed out"
+	WrongBytes       Kind = "wrong bytes"
+	ClosedEarly      Kind = "connection closed early"
+	ConnReset        Kind = "connection reset"
+	UnexpectedBytes  Kind = "unexpected bytes"
+	NotClosed        Kind = "not closed"
+	Violation        Kind = "protocol violation" // well-formed bytes that break a rule
+)
+
+// An Error is a diagnosis: what kind of thing went wrong and, in one or two
+// sentences, what the client was doing and what it saw.
+type Error struct {
+	Kind   Kind
+	Detail string
+}
+
+func (e *Error) Error() string { return string(e.Kind) + ": " + e.Detail }
+
+// Errorf returns an *Error of the given kind.
+func Errorf(kind Kind, format string, args ...any) error {
+	return &Error{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
+// IsKind reports whether err is an *Error of the given kind.
+func IsKind(err error, kind Kind) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == kind
+}
+
+// DiffBytes describes where got first differs from want: the offset and a
+// window of bytes around it on both sides, in hex and as quoted text, e.g.
+//
+//	first difference at offset 13 (of 256 expected, 256 received)
+//	  expected  0b 0c [0d] 0e 0f  "\x0b\x0c\r\x0e\x0f"
+//	  received  0b 0c [0a] 0e 0f  "\x0b\x0c\n\x0e\x0f"
+//
+// It returns "" when got is a prefix of want (nothing wrong so far).
+func DiffBytes(want, got []byte) string {
+	off := 0
+	for off < len(want) && off < len(got) && want[off] == got[off] {
+		off++
+	}
+	if off == len(got) || (off == len(want) && len(got) == len(want)) {
+		return ""
+	}
+	const before, after = 8, 8
+	from := max(0, off-before)
+	row := func(p []byte) string {
+		if off >= len(p) {
+			return "(ends here)"
+		}
+		to := min(len(p), off+after+1)
+		var hex strings.Builder
+		for i := from; i < to; i++ {
+			if i == off {
+				fmt.Fprintf(&hex, "[%02x] ", p[i])
+			} else {
+				fmt.Fprintf(&hex, "%02x ", p[i])
+			}
+		}
+		return hex.String() + " " + Quote(p[from:to])
+	}
+	return fmt.Sprintf("first difference at offset %d (of %d expected, %d received)\n  expected  %s\n  received  %s",
+		off, len(want), len(got), row(want), row(got))
+}

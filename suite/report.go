@@ -1,0 +1,187 @@
+package suite
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Status is the outcome of a check or a clause.
+type Status string
+
+const (
+	Passed Status = "passed"
+	Failed Status = "failed"
+	Warned Status = "warned"  // a SHOULD clause not met, outside --strict
+	NotRun Status = "not run" // filtered out by --focus or a label filter
+)
+
+// A Result is the outcome of one run: per protocol, per clause.
+type Result struct {
+	Strict    bool             `json:"strict"`
+	Protocols []ProtocolResult `json:"protocols"`
+	// Problems are failures that belong to no clause (a suite-level
+	// setup failure, an interrupted run).
+	Problems []string `json:"problems,omitempty"`
+}
+
+// A ProtocolResult is the outcome of one protocol's specs against one target.
+type ProtocolResult struct {
+	Protocol string         `json:"protocol"`
+	Target   string         `json:"target"`
+	Clauses  []ClauseResult `json:"clauses"`
+}
+
+// A ClauseResult is the outcome of the checks of one clause.
+type ClauseResult struct {
+	ID     string        `json:"id"`
+	Level  string        `json:"level"`
+	Text   string        `json:"text"`
+	Status Status        `json:"status"`
+	Checks []CheckResult `json:"checks"`
+}
+
+// A CheckResult is the outcome of one spec.
+type CheckResult struct {
+	Name     string        `json:"name"`
+	Status   Status        `json:"status"`
+	Message  string        `json:"message,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Count returns how many clauses have the given status.
+func (p ProtocolResult) Count(s Status) int {
+	n := 0
+	for _, c := range p.Clauses {
+		if c.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Verdict is "passed" when no MUST clause failed (and, under --strict, no
+// SHOULD clause), "failed" otherwise, "not run" when no clause ran.
+func (p ProtocolResult) Verdict() Status {
+	switch {
+	case p.Count(Failed) > 0:
+		return Failed
+	case p.Count(Passed)+p.Count(Warned) == 0:
+		return NotRun
+	case p.Count(Warned) > 0:
+		return Warned
+	}
+	return Passed
+}
+
+// Failed reports whether the run as a whole failed: a required clause
+// failed, or something outside the clauses went wrong.
+func (r Result) Failed() bool {
+	for _, p := range r.Protocols {
+		if p.Verdict() == Failed {
+			return true
+		}
+	}
+	return len(r.Problems) > 0
+}
+
+// ClauseStatus combines the statuses of a clause's checks.
+func ClauseStatus(checks []CheckResult) Status {
+	has := map[Status]bool{}
+	for _, c := range checks {
+		has[c.Status] = true
+	}
+	switch {
+	case has[Failed]:
+		return Failed
+	case has[Warned]:
+		return Warned
+	case has[Passed] && !has[NotRun]:
+		return Passed
+	}
+	return NotRun
+}
+
+// WriteSummary writes the verdict clause by clause, then a line per
+// protocol: what a reader needs after the specs' own output.
+func (r Result) WriteSummary(w io.Writer) {
+	// The specs' own output shows failures in full, but not warnings.
+	for _, p := range r.Protocols {
+		for _, c := range p.Clauses {
+			for _, ch := range c.Checks {
+				if ch.Status == Warned {
+					fmt.Fprintf(w, "\nWARNING %s %s: %s\n  %s\n", c.ID, c.Level, ch.Name,
+						strings.ReplaceAll(strings.TrimPrefix(ch.Message, warningLead), "\n", "\n  "))
+				}
+			}
+		}
+	}
+	for _, p := range r.Protocols {
+		fmt.Fprintf(w, "\n%s against %s\n", p.Protocol, p.Target)
+		for _, c := range p.Clauses {
+			fmt.Fprintf(w, "  %-4s  %-14s %-6s  %s\n", mark(c.Status), c.ID, c.Level, c.Text)
+			for _, ch := range c.Checks {
+				if ch.Status == Failed || ch.Status == Warned {
+					fmt.Fprintf(w, "          %s: %s\n", ch.Name, firstLine(strings.TrimPrefix(ch.Message, warningLead)))
+				}
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	for _, p := range r.Protocols {
+		fmt.Fprintf(w, "%-12s %-7s  %d passed, %d failed, %d SHOULD warnings", p.Protocol, strings.ToUpper(verdictWord(p.Verdict())),
+			p.Count(Passed), p.Count(Failed), p.Count(Warned))
+		if n := p.Count(NotRun); n > 0 {
+			fmt.Fprintf(w, ", %d not run", n)
+		}
+		fmt.Fprintf(w, "  (%s)\n", p.Target)
+	}
+	for _, problem := range r.Problems {
+		fmt.Fprintf(w, "problem: %s\n", firstLine(problem))
+	}
+}
+
+// warningLead is how a warning's message starts (see specs).
+const warningLead = "WARNING: SHOULD clause not met (a failure with --strict):\n"
+
+func verdictWord(s Status) string {
+	switch s {
+	case Passed, Warned: // warnings are shown in the counts
+		return "pass"
+	case Failed:
+		return "fail"
+	}
+	return string(s)
+}
+
+func mark(s Status) string {
+	switch s {
+	case Passed:
+		return "PASS"
+	case Failed:
+		return "FAIL"
+	case Warned:
+		return "WARN"
+	}
+	return "----"
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// WriteJSON writes the result as indented JSON to path.
+func (r Result) WriteJSON(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
