@@ -1,0 +1,259 @@
+package suite
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("SUITE_HELPER_SERVER") != "" {
+		helperServer()
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+func TestQuoteShowsEveryByte(t *testing.T) {
+	got := Quote([]byte("a\r\n\t\x00\\\"\xc3\xa9\x7f"))
+	want := `"a\r\n\t\0\\\"\xc3\xa9\x7f"`
+	if got != want {
+		t.Errorf("Quote = %s, want %s", got, want)
+	}
+}
+
+func TestDiffBytes(t *testing.T) {
+	if d := DiffBytes([]byte("hello"), []byte("hel")); d != "" {
+		t.Errorf("a prefix is not a difference, got %q", d)
+	}
+	if d := DiffBytes([]byte("hello"), []byte("hello")); d != "" {
+		t.Errorf("equal bytes are not a difference, got %q", d)
+	}
+	d := DiffBytes([]byte("hello\r\n"), []byte("hello\n"))
+	for _, part := range []string{"offset 5", "[0d]", "[0a]", `"hello\r\n"`, `"hello\n"`} {
+		if !strings.Contains(d, part) {
+			t.Errorf("diff lacks %q:\n%s", part, d)
+		}
+	}
+	if d := DiffBytes([]byte("ab"), []byte("abc")); !strings.Contains(d, "(ends here)") {
+		t.Errorf("extra bytes should show where the expected ones end:\n%s", d)
+	}
+}
+
+func TestTranscriptIsBounded(t *testing.T) {
+	tr := NewTranscript()
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	for range transcriptMaxEvents + 100 {
+		tr.received("flood", big)
+	}
+	out := tr.String()
+	if len(out) > 64<<10 {
+		t.Errorf("rendered transcript is %d bytes; it should stay short", len(out))
+	}
+	for _, part := range []string{"events not shown", "100 later events not recorded", "(1048368 bytes)"} {
+		if !strings.Contains(out, part) {
+			t.Errorf("transcript lacks %q", part)
+		}
+	}
+}
+
+// serve runs handle for each connection to a fresh loopback listener.
+func serve(t *testing.T, handle func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); handle(c) }()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().String()
+}
+
+func dial(t *testing.T, addr string) *Conn {
+	t.Helper()
+	s := NewSession(addr)
+	t.Cleanup(s.Close)
+	c, err := s.Dial("client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func expectKind(t *testing.T, err error, kind Kind, parts ...string) {
+	t.Helper()
+	if !IsKind(err, kind) {
+		t.Fatalf("got error %v, want kind %q", err, kind)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q lacks %q", err, p)
+		}
+	}
+}
+
+func TestDialNothingListening(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err := NewSession(addr).Dial("client")
+	expectKind(t, err, NothingListening, addr)
+}
+
+func TestExpectReportsWrongBytesAtOffset(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.WriteString(c, "HELLO") })
+	err := dial(t, addr).ExpectString("HELxO", "the greeting", time.Second)
+	expectKind(t, err, WrongBytes, "offset 3", "the greeting")
+}
+
+func TestExpectTimesOutSayingWhat(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.WriteString(c, "HE"); io.Copy(io.Discard, c) })
+	err := dial(t, addr).ExpectString("HELLO", "the greeting", 100*time.Millisecond)
+	expectKind(t, err, TimedOut, "the greeting", "2 bytes of it had arrived")
+}
+
+func TestExpectSeesEarlyCloseAndReset(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.WriteString(c, "HE") })
+	expectKind(t, dial(t, addr).ExpectString("HELLO", "the greeting", time.Second), ClosedEarly)
+
+	addr = serve(t, func(c net.Conn) {
+		c.Read(make([]byte, 1))
+		c.(*net.TCPConn).SetLinger(0)
+	})
+	c := dial(t, addr)
+	c.WriteString("x")
+	expectKind(t, c.ExpectString("HELLO", "the greeting", time.Second), ConnReset)
+}
+
+func TestExpectQuiet(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	if err := dial(t, addr).ExpectQuiet(50*time.Millisecond, "from a silent server"); err != nil {
+		t.Fatal(err)
+	}
+	addr = serve(t, func(c net.Conn) { io.WriteString(c, "banner\n"); io.Copy(io.Discard, c) })
+	expectKind(t, dial(t, addr).ExpectQuiet(time.Second, "before the client speaks"), UnexpectedBytes, `"banner\n"`)
+}
+
+func TestReadUntilEOFIsBoundedAgainstAFlood(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		chunk := bytes.Repeat([]byte("z"), 64<<10)
+		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	got, err := dial(t, addr).ReadUntilEOF(1000, "the banner", 2*time.Second)
+	expectKind(t, err, UnexpectedBytes, "more than 1000 bytes")
+	if len(got) > 1001 {
+		t.Errorf("read %d bytes; a bounded read should stop just past its limit", len(got))
+	}
+}
+
+func TestReadResponse(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		c.Read(make([]byte, 1024))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello"+
+			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+	})
+	c := dial(t, addr)
+	c.WriteString("GET / HTTP/1.1\r\n\r\n")
+	r, err := c.ReadResponse("GET", time.Second)
+	if err != nil || string(r.Body) != "hello" || r.Framing != "content-length" || r.Get("x-a") != "1" {
+		t.Fatalf("first response: %+v, %v", r, err)
+	}
+	r, err = c.ReadResponse("GET", time.Second)
+	if err != nil || string(r.Body) != "abc" || r.Framing != "chunked" {
+		t.Fatalf("second response: %+v, %v", r, err)
+	}
+}
+
+// helperServer is the program the command-target tests start: this test
+// binary, re-run with SUITE_HELPER_SERVER set. It starts a child that must
+// die with it, prints a line, and serves echo on the port it is given.
+func helperServer() {
+	child := exec.Command("sleep", "300")
+	child.Start()
+	fmt.Printf("child %d\n", child.Process.Pid)
+	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Args[len(os.Args)-1])
+	if err != nil {
+		os.Exit(3)
+	}
+	fmt.Println("helper listening")
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() { defer c.Close(); io.Copy(c, c) }()
+	}
+}
+
+func TestCommandTargetStartsAndStopsTheWholeProcessGroup(t *testing.T) {
+	self, _ := os.Executable()
+	target := Command("SUITE_HELPER_SERVER=1 " + self + " {port}")
+	if err := target.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, target.Addr())
+	c.WriteString("ping")
+	if err := c.ExpectString("ping", "the echo", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	out := target.Output()
+	var child int
+	fmt.Sscanf(out, "child %d", &child)
+	if child == 0 || !strings.Contains(out, "helper listening") {
+		t.Fatalf("output not kept: %q", out)
+	}
+	target.Stop()
+	target.Stop() // a second Stop is harmless
+	if err := syscall.Kill(child, 0); err == nil {
+		// The child may linger as a zombie of the killed helper for a moment.
+		deadline := time.Now().Add(2 * time.Second)
+		for syscall.Kill(child, 0) == nil && time.Now().Before(deadline) {
+			if state, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); bytes.Contains(state, []byte(") Z ")) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if state, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); err == nil && !bytes.Contains(state, []byte(") Z ")) {
+			t.Errorf("the server's child %d outlived Stop: %s", child, state)
+		}
+	}
+}
+
+func TestCommandTargetReportsAnEarlyExit(t *testing.T) {
+	target := Command("echo 'cannot bind' >&2; exit 3 # {port}")
+	err := target.Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "exited") || !strings.Contains(err.Error(), "cannot bind") {
+		t.Fatalf("got %v, want an error naming the exit and the output", err)
+	}
+}
+
+func TestCommandTargetNeedsPort(t *testing.T) {
+	if err := Command("./server").Start(context.Background()); err == nil || !strings.Contains(err.Error(), "{port}") {
+		t.Fatalf("got %v, want an error about the missing {port}", err)
+	}
+}
