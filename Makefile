@@ -1,25 +1,35 @@
 # socketspec: see README.md.
-#   make test         vet, format check, and every test (the CI command)
-#   make conformance  the suite against every implementation
+#   make test         vet, format check, unit and meta tests, then the full matrix (the CI command)
+#   make conformance  the suite against every implementation, as a matrix; reports in reports/
+#   make images       the base images (from Debian packages) and the implementation images
 #   make build        the conformance and reference binaries, into bin/
 
 GO ?= go
 
-.PHONY: test vet conformance build clean
+.PHONY: test vet unit conformance images build clean
 
-test: vet
-	$(GO) test -race -count=1 ./...
+test: vet unit conformance
 
 vet:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
 
-conformance:
-	$(GO) run ./cmd/conformance --protocol all --impl go
+unit:
+	$(GO) test -race -count=1 ./...
+
+conformance: images
+	$(GO) run ./cmd/conformance --matrix --reports reports
+
+# Idempotent: builds only what is missing, and takes seconds when nothing is.
+images:
+	@if docker info >/dev/null 2>&1; then \
+		bash containers/images/build-base.sh && $(GO) run ./containers/images; \
+	else echo "images: no Docker engine; the container rows of the matrix will be skipped"; fi
 
 build:
 	$(GO) build -o bin/ ./cmd/conformance ./cmd/reference
 
 clean:
 	rm -rf bin reports
+	$(MAKE) -s -C containers/c clean

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,14 +85,24 @@ func levelOf(text string) Level {
 	return ""
 }
 
-// Protocols lists the protocols that have a spec document, sorted.
+// teachingOrder is the order the tutorials teach the protocols in, and the
+// order of reports and of the matrix's columns.
+var teachingOrder = []string{"echo", "welcome", "http-hello", "chat"}
+
+// Protocols lists the protocols that have a spec document, in teaching order.
 func Protocols() []string {
 	entries, _ := documents.ReadDir(".")
 	var out []string
 	for _, e := range entries {
 		out = append(out, strings.TrimSuffix(e.Name(), ".md"))
 	}
-	sort.Strings(out)
+	rank := func(p string) int {
+		if i := slices.Index(teachingOrder, p); i >= 0 {
+			return i
+		}
+		return len(teachingOrder) // a new protocol goes last until it is ranked
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out
 }
 

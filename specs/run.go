@@ -29,7 +29,9 @@ func Run(t GinkgoTestingT, cfg Config, sc types.SuiteConfig, rc types.ReporterCo
 	}
 	res := resultOf(lastReport, protocols)
 	res.Strict = cfg.Strict
-	if !passed && !res.Failed() {
+	// "Interrupted by User", "Suite Timeout Elapsed": no verdict.
+	res.Incomplete = lastReport.SpecialSuiteFailureReasons
+	if !passed && !res.Failed() && len(res.Incomplete) == 0 {
 		res.Problems = append(res.Problems, "the run failed outside any clause: see the output above")
 	}
 	return res

@@ -26,6 +26,9 @@ type Result struct {
 	// Problems are failures that belong to no clause (a suite-level
 	// setup failure, an interrupted run).
 	Problems []string `json:"problems,omitempty"`
+	// Incomplete says why the run stopped before its end (an interrupt, the
+	// suite's timeout): then it has no verdict.
+	Incomplete []string `json:"incomplete,omitempty"`
 }
 
 // A ProtocolResult is the outcome of one protocol's specs against one target.

@@ -1,8 +1,10 @@
 // Command conformance checks a server against the socketspec specs and
 // prints a verdict clause by clause.
 //
-//	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' | --impl go)
+//	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' |
+//	            --impl go|python|c [--local] | --image IMAGE --port N)
 //	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
+//	conformance --matrix [--reports DIR]
 //
 // Exit status: 0 when every required spec passed, 1 when one failed, 2 on
 // a usage error or when the server cannot be reached or started.
@@ -24,7 +26,6 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/socketspec/conformance/reference"
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
 )
@@ -43,9 +44,14 @@ type options struct {
 	addr      string
 	cmdline   string
 	impl      string
+	local     bool
+	image     string
+	port      int
 	strict    bool
 	focus     string
 	list      bool
+	matrix    bool
+	reports   string
 	junit     string
 	json      string
 	verbose   bool
@@ -64,16 +70,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if opts.list {
 		return listClauses(opts.protocols, stdout)
 	}
+	if opts.matrix {
+		return runMatrix(opts.reports, stdout, stderr)
+	}
 
-	targets, err := newTargets(opts)
+	// Stop the servers we started if we are interrupted while they start.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	targets, release, err := newTargets(ctx, opts, stderr)
 	if err != nil {
+		cancel()
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
 		return exitUsage
 	}
+	defer release()
 	defer stopAll(targets)
-
-	// Stop the server we started if we are interrupted while it starts.
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	for _, p := range opts.protocols {
 		if err := targets[p].Start(ctx); err != nil {
 			cancel()
@@ -109,6 +119,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
+	if len(res.Incomplete) > 0 {
+		fmt.Fprintf(stderr, "conformance: no verdict, the run did not complete: %s\n", strings.Join(res.Incomplete, "; "))
+		return exitUsage
+	}
 	for _, p := range res.Protocols {
 		if p.Verdict() == suite.NotRun {
 			// A run that checked nothing must not look like a pass.
@@ -130,13 +144,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&protocol, "protocol", "", "protocol to check: "+strings.Join(specs.Protocols(), ", ")+" (\"all\" with --impl or --list)")
 	fs.StringVar(&o.addr, "addr", "", "check the server already listening at `HOST:PORT`")
 	fs.StringVar(&o.cmdline, "cmd", "", "start this shell `COMMAND` with {port} replaced by a free port, check it, stop it")
-	fs.StringVar(&o.impl, "impl", "", "check one of this project's implementations: go")
+	fs.StringVar(&o.impl, "impl", "", "check one of this project's implementations: go, python or c (python and c run in containers)")
+	fs.BoolVar(&o.local, "local", false, "with --impl python or c: run it as a local process instead of in a container")
+	fs.StringVar(&o.image, "image", "", "check the server in your container `IMAGE` (with --port)")
+	fs.IntVar(&o.port, "port", 0, "with --image: the port the server listens on inside the container")
 	fs.BoolVar(&o.strict, "strict", false, "fail on SHOULD clauses too, not only MUST")
 	fs.StringVar(&o.focus, "focus", "", "run only the specs whose text matches `REGEX` (e.g. a clause ID: 'echo-4\\b')")
 	fs.BoolVar(&o.list, "list", false, "list the clauses (of --protocol, or all) and exit")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
+	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation (go, python, c; in containers and locally) against every protocol")
+	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -144,6 +163,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("unexpected argument %q (did you quote the --cmd command?)", fs.Arg(0))
 	}
 
+	if o.matrix {
+		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" {
+			return o, errors.New("--matrix checks every implementation and protocol; it takes only --reports")
+		}
+		return o, nil
+	}
 	known := specs.Protocols()
 	switch {
 	case protocol == "all" || (protocol == "" && o.list):
@@ -160,19 +185,24 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 
 	given := 0
-	for _, v := range []string{o.addr, o.cmdline, o.impl} {
+	for _, v := range []string{o.addr, o.cmdline, o.impl, o.image} {
 		if v != "" {
 			given++
 		}
 	}
-	if given != 1 {
-		return o, errors.New("give exactly one of --addr, --cmd and --impl")
-	}
-	if protocol == "all" && o.impl == "" {
-		return o, errors.New(`--protocol all needs --impl: one --addr or --cmd serves one protocol`)
-	}
-	if o.impl != "" && o.impl != "go" {
-		return o, fmt.Errorf("unknown --impl %q (known: go)", o.impl)
+	switch {
+	case given != 1:
+		return o, errors.New("give exactly one of --addr, --cmd, --impl and --image")
+	case protocol == "all" && o.impl == "":
+		return o, errors.New(`--protocol all needs --impl: one --addr, --cmd or --image serves one protocol`)
+	case o.impl != "" && o.impl != "go" && !isContainerImpl(o.impl):
+		return o, fmt.Errorf("unknown --impl %q (known: go, python, c)", o.impl)
+	case o.local && !isContainerImpl(o.impl):
+		return o, errors.New("--local goes with --impl python or --impl c")
+	case o.image != "" && (o.port < 1 || o.port > 65535):
+		return o, errors.New("--image needs --port N, the port the server listens on inside the container")
+	case o.image == "" && o.port != 0:
+		return o, errors.New("--port goes with --image")
 	}
 	if o.focus != "" {
 		if _, err := regexp.Compile(o.focus); err != nil {
@@ -180,26 +210,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	}
 	return o, nil
-}
-
-// newTargets makes the server under test for each protocol to check.
-func newTargets(o options) (map[string]suite.Target, error) {
-	targets := map[string]suite.Target{}
-	for _, p := range o.protocols {
-		switch {
-		case o.addr != "":
-			targets[p] = suite.Address(o.addr)
-		case o.cmdline != "":
-			targets[p] = suite.Command(o.cmdline)
-		case o.impl == "go":
-			serve, ok := reference.Servers[p]
-			if !ok {
-				return nil, fmt.Errorf("no Go reference server for %s", p)
-			}
-			targets[p] = suite.InProcess("go", serve)
-		}
-	}
-	return targets, nil
 }
 
 func stopAll(targets map[string]suite.Target) {

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/socketspec/conformance/containers"
+	"github.com/socketspec/conformance/reference"
+	"github.com/socketspec/conformance/suite"
+)
+
+func isContainerImpl(name string) bool {
+	_, ok := containers.FindImpl(name)
+	return ok
+}
+
+// newTargets makes the server under test for each protocol to check. The
+// release function frees what making them took (a Docker connection).
+func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite.Target, func(), error) {
+	targets := map[string]suite.Target{}
+	release := func() {}
+	switch {
+	case o.addr != "":
+		for _, p := range o.protocols {
+			targets[p] = suite.Address(o.addr)
+		}
+	case o.cmdline != "":
+		for _, p := range o.protocols {
+			targets[p] = suite.Command(o.cmdline)
+		}
+	case o.impl == "go":
+		for _, p := range o.protocols {
+			targets[p] = suite.InProcess("go", reference.Servers[p])
+		}
+	case o.local:
+		impl, _ := containers.FindImpl(o.impl)
+		root, err := containers.RepoRoot()
+		if err != nil {
+			return nil, release, err
+		}
+		for _, p := range o.protocols {
+			cmdline, err := impl.LocalCommand(root, p)
+			if err != nil {
+				return nil, release, err
+			}
+			targets[p] = suite.Command(cmdline)
+		}
+	default: // a container: one of ours, or the user's image
+		engine, err := containers.Connect(ctx)
+		if err != nil {
+			if impl, ok := containers.FindImpl(o.impl); ok {
+				err = fmt.Errorf("%v (to check the %s implementation without Docker: --impl %s --local)", err, impl.Name, impl.Name)
+			}
+			return nil, release, err
+		}
+		release = func() { engine.Close() }
+		if n, err := engine.RemoveLeftovers(ctx); err == nil && n > 0 {
+			fmt.Fprintf(log, "conformance: removed %d container(s) left over by an earlier run\n", n)
+		}
+		if o.image != "" {
+			for _, p := range o.protocols {
+				targets[p] = engine.Target(o.image, o.image, o.port, nil, "", false)
+			}
+			break
+		}
+		impl, _ := containers.FindImpl(o.impl)
+		root, err := containers.RepoRoot()
+		if err != nil {
+			return nil, release, err
+		}
+		image, err := engine.EnsureImage(ctx, root, impl, log)
+		if err != nil {
+			return nil, release, err
+		}
+		for _, p := range o.protocols {
+			targets[p] = engine.ImplTarget(impl, image, p)
+		}
+	}
+	return targets, release, nil
+}

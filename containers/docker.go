@@ -1,0 +1,256 @@
+package containers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/socketspec/conformance/suite"
+)
+
+// StartTimeout bounds how long a container may take to start answering.
+const StartTimeout = 30 * time.Second
+
+// Engine is a connection to the Docker engine.
+type Engine struct {
+	provider *testcontainers.DockerProvider
+}
+
+// Connect connects to the Docker engine, or says why it cannot.
+func Connect(ctx context.Context) (*Engine, error) {
+	provider, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return nil, fmt.Errorf("no Docker engine: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := provider.Health(ctx); err != nil {
+		provider.Close()
+		return nil, fmt.Errorf("no Docker engine: %v", err)
+	}
+	return &Engine{provider: provider}, nil
+}
+
+// Close releases the connection.
+func (e *Engine) Close() error { return e.provider.Close() }
+
+func (e *Engine) hasImage(ctx context.Context, ref string) bool {
+	_, err := e.provider.Client().ImageInspect(ctx, ref)
+	return err == nil
+}
+
+// EnsureImage builds the implementation's image unless an image of its
+// current sources exists, and returns its tag. The base images must exist
+// (make images builds them).
+func (e *Engine) EnsureImage(ctx context.Context, root string, impl Impl, log io.Writer) (string, error) {
+	tag, err := impl.ImageTag(root)
+	if err != nil {
+		return "", err
+	}
+	if e.hasImage(ctx, tag) {
+		return tag, nil
+	}
+	args := map[string]*string{}
+	for k, v := range impl.BaseArgs {
+		if !e.hasImage(ctx, v) {
+			return "", fmt.Errorf("base image %s is missing: build it with `make images` (no registry to pull from)", v)
+		}
+		args[k] = &v
+	}
+	repo, version, _ := strings.Cut(tag, ":")
+	fmt.Fprintf(log, "building %s from %s\n", tag, impl.Dir)
+	_, err = e.provider.BuildImage(ctx, &testcontainers.ContainerRequest{
+		FromDockerfile: testcontainers.FromDockerfile{
+			Context:        filepath.Join(root, impl.Dir),
+			Dockerfile:     "Dockerfile",
+			Repo:           repo,
+			Tag:            version,
+			BuildArgs:      args,
+			KeepImage:      true,
+			BuildLogWriter: log,
+		},
+	})
+	if err != nil {
+		return "", fmt.Errorf("building %s: %v", tag, err)
+	}
+	return tag, nil
+}
+
+// RemoveLeftovers removes containers that an earlier run started and did
+// not remove (it crashed, or was killed): those whose starting process is
+// gone. Without Ryuk, nothing else would.
+func (e *Engine) RemoveLeftovers(ctx context.Context) (int, error) {
+	list, err := e.provider.Client().ContainerList(ctx, client.ContainerListOptions{
+		All:     true,
+		Filters: client.Filters{}.Add("label", LabelManaged+"=true"),
+	})
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, c := range list.Items {
+		pid, _ := strconv.Atoi(c.Labels[LabelPID])
+		if pid > 0 && syscall.Kill(pid, 0) == nil {
+			continue // its run is still going
+		}
+		if _, err := e.provider.Client().ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err == nil {
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// Target returns a target that runs image in a container, serving on
+// port inside it. cmd, when not empty, replaces the image's command.
+// readyLog, when not empty, is a line the server prints once it listens.
+func (e *Engine) Target(name, image string, port int, cmd []string, readyLog string, hardened bool) suite.Target {
+	return &containerTarget{name: name, image: image, port: port, cmd: cmd, readyLog: readyLog, hardened: hardened}
+}
+
+// ImplTarget is the target for an implementation's server of a protocol,
+// from its image (see EnsureImage), hardened.
+func (e *Engine) ImplTarget(impl Impl, image, protocol string) suite.Target {
+	return e.Target(impl.Name, image, ContainerPort, impl.InContainer(protocol), "listening on", true)
+}
+
+type containerTarget struct {
+	name, image string
+	port        int
+	cmd         []string
+	readyLog    string
+	hardened    bool
+
+	ctr  *testcontainers.DockerContainer
+	addr string
+}
+
+func (t *containerTarget) Name() string { return t.name }
+func (t *containerTarget) Addr() string { return t.addr }
+
+// SeesClientAddr is false: a published port goes through docker-proxy, so
+// the server sees the proxy's address, not ours.
+func (t *containerTarget) SeesClientAddr() bool { return false }
+
+func (t *containerTarget) Start(ctx context.Context) error {
+	port := fmt.Sprintf("%d/tcp", t.port)
+	opts := []testcontainers.ContainerCustomizer{
+		testcontainers.WithExposedPorts(port),
+		testcontainers.WithLabels(map[string]string{LabelManaged: "true", LabelPID: strconv.Itoa(os.Getpid())}),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			init := true
+			pids := int64(256)
+			hc.Init = &init // signals reach the server; zombies are reaped
+			hc.SecurityOpt = append(hc.SecurityOpt, "no-new-privileges")
+			hc.Resources.Memory = 512 << 20
+			hc.Resources.PidsLimit = &pids
+			if t.hardened {
+				hc.CapDrop = []string{"ALL"}
+				hc.ReadonlyRootfs = true
+			}
+		}),
+	}
+	if len(t.cmd) > 0 {
+		opts = append(opts, testcontainers.WithCmd(t.cmd...))
+	}
+	if t.readyLog != "" {
+		// ForListeningPort is not enough: docker-proxy accepts on the
+		// published port before the server listens. The server's own
+		// line is, and the probe below checks it for real.
+		opts = append(opts, testcontainers.WithWaitStrategyAndDeadline(StartTimeout, wait.ForLog(t.readyLog)))
+	}
+	ctr, err := testcontainers.Run(ctx, t.image, opts...)
+	t.ctr = ctr
+	if err != nil {
+		return fmt.Errorf("container of %s did not start: %v%s", t.image, err, t.logSuffix())
+	}
+	mapped, err := ctr.MappedPort(ctx, port)
+	if err != nil {
+		return fmt.Errorf("container of %s: no published port: %v", t.image, err)
+	}
+	t.addr = net.JoinHostPort("127.0.0.1", mapped.Port())
+	if err := probe(ctx, t.addr, StartTimeout); err != nil {
+		return fmt.Errorf("image %s never started answering on port %d within %v: %v%s", t.image, t.port, StartTimeout, err, t.logSuffix())
+	}
+	return nil
+}
+
+// probe waits until a connection to addr is really served: docker-proxy
+// accepts at once and, when nothing listens behind it, closes at once. A
+// served connection either gets data or stays open for 100 ms.
+func probe(ctx context.Context, addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	last := errors.New("no connection accepted")
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			n, rerr := c.Read(make([]byte, 1))
+			c.Close()
+			if n > 0 || os.IsTimeout(rerr) {
+				return nil
+			}
+			last = fmt.Errorf("connections are closed at once (%v)", rerr)
+		} else {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return last
+}
+
+// Output is the tail of the container's log.
+func (t *containerTarget) Output() string {
+	if t.ctr == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	logs, err := t.ctr.Logs(ctx)
+	if err != nil {
+		return ""
+	}
+	defer logs.Close()
+	data, _ := io.ReadAll(io.LimitReader(logs, 1<<20))
+	if len(data) > 16<<10 {
+		data = append([]byte("(earlier output cut)\n"), data[len(data)-16<<10:]...)
+	}
+	return string(data)
+}
+
+func (t *containerTarget) logSuffix() string {
+	if out := strings.TrimSpace(t.Output()); out != "" {
+		return "; its log:\n    " + strings.ReplaceAll(out, "\n", "\n    ")
+	}
+	return ""
+}
+
+// Stop terminates and removes the container.
+func (t *containerTarget) Stop() error {
+	if t.ctr == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := t.ctr.Terminate(ctx, testcontainers.StopTimeout(2*time.Second))
+	t.ctr = nil
+	return err
+}
