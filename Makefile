@@ -15,8 +15,12 @@ vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
 
+# The meta-tests (fixtures/) run the conformance command many times, mostly
+# waiting on servers: -parallel 16 keeps them short. Ginkgo refuses go test's
+# -parallel, so the specs package runs on its own.
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 ./specs
+	$(GO) test -race -count=1 -parallel 16 $$($(GO) list ./... | grep -v '/specs$$')
 
 conformance: images
 	$(GO) run ./cmd/conformance --matrix --reports reports

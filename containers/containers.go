@@ -51,9 +51,9 @@ type Impl struct {
 	// BaseArgs are the Dockerfile's base-image build arguments, set to the
 	// images containers/images builds from Debian packages.
 	BaseArgs map[string]string
-	// Program maps a protocol to the program run for it, as container
-	// command arguments and as a local command line.
-	InContainer func(protocol string) []string
+	// InContainer and Local map a protocol to the program run for it: as
+	// container command arguments for a port, and as a local command line.
+	InContainer func(protocol string, port int) []string
 	Local       func(dir, protocol string) string
 }
 
@@ -64,7 +64,7 @@ var Impls = []Impl{
 		Dir:      "containers/python",
 		BaseArgs: map[string]string{"BASE": "socketspec/base-python:bookworm"},
 		// The image's entrypoint is python3.
-		InContainer: func(p string) []string { return []string{"/app/" + fileName(p) + ".py", fmt.Sprint(ContainerPort)} },
+		InContainer: func(p string, port int) []string { return []string{"/app/" + fileName(p) + ".py", fmt.Sprint(port)} },
 		Local: func(dir, p string) string {
 			return fmt.Sprintf("exec /usr/bin/python3 %s/%s.py {port}", dir, fileName(p))
 		},
@@ -73,7 +73,7 @@ var Impls = []Impl{
 		Name:        "c",
 		Dir:         "containers/c",
 		BaseArgs:    map[string]string{"BUILD_BASE": "socketspec/base-gcc:bookworm"},
-		InContainer: func(p string) []string { return []string{"/" + fileName(p), fmt.Sprint(ContainerPort)} },
+		InContainer: func(p string, port int) []string { return []string{"/" + fileName(p), fmt.Sprint(port)} },
 		Local: func(dir, p string) string {
 			return fmt.Sprintf("exec %s/%s {port}", dir, fileName(p))
 		},

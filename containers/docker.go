@@ -2,7 +2,6 @@ package containers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -114,24 +113,50 @@ func (e *Engine) RemoveLeftovers(ctx context.Context) (int, error) {
 }
 
 // Target returns a target that runs image in a container, serving on
-// port inside it. cmd, when not empty, replaces the image's command.
-// readyLog, when not empty, is a line the server prints once it listens.
-func (e *Engine) Target(name, image string, port int, cmd []string, readyLog string, hardened bool) suite.Target {
-	return &containerTarget{name: name, image: image, port: port, cmd: cmd, readyLog: readyLog, hardened: hardened}
+// port inside it, over network (suite.TCP or suite.UDP). cmd, when not
+// empty, replaces the image's command. readyLog, when not empty, is a line
+// the server prints once it listens.
+func (e *Engine) Target(name, image, network string, port int, cmd []string, readyLog string, hardened bool) suite.Target {
+	return &containerTarget{name: name, image: image, network: network, port: port, cmd: cmd, readyLog: readyLog, hardened: hardened}
 }
 
 // ImplTarget is the target for an implementation's server of a protocol,
 // from its image (see EnsureImage), hardened.
-func (e *Engine) ImplTarget(impl Impl, image, protocol string) suite.Target {
-	return e.Target(impl.Name, image, ContainerPort, impl.InContainer(protocol), "listening on", true)
+//
+// A UDP server runs on the host's network, on a free port, because Docker's
+// userland proxy never forwards an empty datagram: behind a published port
+// every server would fail the clauses about empty datagrams, through no
+// fault of its own.
+func (e *Engine) ImplTarget(impl Impl, image, protocol, network string) (suite.Target, error) {
+	if network == suite.UDP {
+		port, err := freeUDPPort()
+		if err != nil {
+			return nil, err
+		}
+		t := e.Target(impl.Name, image, network, port, impl.InContainer(protocol, port), "listening on", true)
+		t.(*containerTarget).hostNetwork = true
+		return t, nil
+	}
+	return e.Target(impl.Name, image, network, ContainerPort, impl.InContainer(protocol, ContainerPort), "listening on", true), nil
+}
+
+func freeUDPPort() (int, error) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
 type containerTarget struct {
 	name, image string
+	network     string
 	port        int
 	cmd         []string
 	readyLog    string
 	hardened    bool
+	hostNetwork bool // serve on the host's network: port is a host port
 
 	ctr  *testcontainers.DockerContainer
 	addr string
@@ -145,9 +170,8 @@ func (t *containerTarget) Addr() string { return t.addr }
 func (t *containerTarget) SeesClientAddr() bool { return false }
 
 func (t *containerTarget) Start(ctx context.Context) error {
-	port := fmt.Sprintf("%d/tcp", t.port)
+	port := fmt.Sprintf("%d/%s", t.port, t.network)
 	opts := []testcontainers.ContainerCustomizer{
-		testcontainers.WithExposedPorts(port),
 		testcontainers.WithLabels(map[string]string{LabelManaged: "true", LabelPID: strconv.Itoa(os.Getpid())}),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			init := true
@@ -160,7 +184,13 @@ func (t *containerTarget) Start(ctx context.Context) error {
 				hc.CapDrop = []string{"ALL"}
 				hc.ReadonlyRootfs = true
 			}
+			if t.hostNetwork {
+				hc.NetworkMode = "host"
+			}
 		}),
+	}
+	if !t.hostNetwork {
+		opts = append(opts, testcontainers.WithExposedPorts(port))
 	}
 	if len(t.cmd) > 0 {
 		opts = append(opts, testcontainers.WithCmd(t.cmd...))
@@ -176,45 +206,19 @@ func (t *containerTarget) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("container of %s did not start: %v%s", t.image, err, t.logSuffix())
 	}
-	mapped, err := ctr.MappedPort(ctx, port)
-	if err != nil {
-		return fmt.Errorf("container of %s: no published port: %v", t.image, err)
+	if t.hostNetwork {
+		t.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(t.port))
+	} else {
+		mapped, err := ctr.MappedPort(ctx, port)
+		if err != nil {
+			return fmt.Errorf("container of %s: no published port: %v", t.image, err)
+		}
+		t.addr = net.JoinHostPort("127.0.0.1", mapped.Port())
 	}
-	t.addr = net.JoinHostPort("127.0.0.1", mapped.Port())
-	if err := probe(ctx, t.addr, StartTimeout); err != nil {
+	if err := suite.Probe(ctx, t.network, t.addr, StartTimeout); err != nil {
 		return fmt.Errorf("image %s never started answering on port %d within %v: %v%s", t.image, t.port, StartTimeout, err, t.logSuffix())
 	}
 	return nil
-}
-
-// probe waits until a connection to addr is really served: docker-proxy
-// accepts at once and, when nothing listens behind it, closes at once. A
-// served connection either gets data or stays open for 100 ms.
-func probe(ctx context.Context, addr string, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	last := errors.New("no connection accepted")
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-			n, rerr := c.Read(make([]byte, 1))
-			c.Close()
-			if n > 0 || os.IsTimeout(rerr) {
-				return nil
-			}
-			last = fmt.Errorf("connections are closed at once (%v)", rerr)
-		} else {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return last
 }
 
 // Output is the tail of the container's log.

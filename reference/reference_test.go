@@ -53,3 +53,38 @@ func TestServersStopCleanly(t *testing.T) {
 		})
 	}
 }
+
+func TestPacketServersStopCleanly(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for name, serve := range PacketServers {
+		t.Run(name, func(t *testing.T) {
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- serve(ctx, pc) }()
+			// One exchange, so the server is surely in its loop.
+			c, err := net.Dial("udp", pc.LocalAddr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write([]byte("x"))
+			c.SetReadDeadline(time.Now().Add(time.Second))
+			if _, err := c.Read(make([]byte, 64)); err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve returned %v after cancel, want nil", err)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatal("Serve did not return within 3 s of cancel")
+			}
+		})
+	}
+}

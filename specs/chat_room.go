@@ -41,7 +41,7 @@ type joinSeen struct {
 }
 
 const (
-	maxChatLine = 16 << 10 // longest relayed line the reader accepts
+	maxChatLine = 128 << 10 // longest relayed line the reader accepts: a 64 KiB line may be relayed
 	joinMarker  = "socketspec-join "
 )
 

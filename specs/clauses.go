@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/socketspec/conformance/suite"
 )
 
 // The spec documents are the single source of every clause's ID, level and
@@ -87,7 +89,7 @@ func levelOf(text string) Level {
 
 // teachingOrder is the order the tutorials teach the protocols in, and the
 // order of reports and of the matrix's columns.
-var teachingOrder = []string{"echo", "welcome", "http-hello", "chat"}
+var teachingOrder = []string{"echo", "welcome", "http-hello", "chat", "greeter", "greeter-udp", "echo-udp"}
 
 // Protocols lists the protocols that have a spec document, in teaching order.
 func Protocols() []string {
@@ -104,6 +106,15 @@ func Protocols() []string {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out
+}
+
+// Network is the transport a protocol runs over, suite.UDP for the
+// protocols whose name ends in "-udp", suite.TCP for the others.
+func Network(protocol string) string {
+	if strings.HasSuffix(protocol, "-udp") {
+		return suite.UDP
+	}
+	return suite.TCP
 }
 
 // clauseByID finds a clause in any document. It panics on an unknown ID:

@@ -16,11 +16,10 @@ import (
 func TestSpecs(t *testing.T) {
 	targets := map[string]suite.Target{}
 	for _, p := range Protocols() {
-		serve, ok := reference.Servers[p]
+		target, ok := reference.Target(p)
 		if !ok {
 			t.Fatalf("protocol %s has no Go reference server", p)
 		}
-		target := suite.InProcess("go", serve)
 		if err := target.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}

@@ -70,20 +70,26 @@ var _ = Protocol("welcome", func() {
 			c := s.Connect("client")
 			must(c.WriteString(strings.Repeat("unsolicited data\n", 64)))
 			must(c.ExpectString(banner, "the banner", replyTimeout))
-			if _, err := c.ReadUntilEOF(64, "the banner", 2*time.Second); suite.IsKind(err, suite.ConnReset) {
-				failf(suite.ConnReset, "client: the server ended the connection with a reset (RST), not an orderly close (FIN): it closed its socket without reading what the client had sent; shut down writing, read until EOF, then close")
-			} else {
-				must(err)
+			_, err := c.ReadUntilEOF(64, "the banner", 2*time.Second)
+			if err == nil {
+				// The RST of a server that closed without reading may
+				// come just after its FIN.
+				err = c.ExpectNoReset(100*time.Millisecond, "just after closing with a FIN")
 			}
+			if suite.IsKind(err, suite.ConnReset) {
+				failf(suite.ConnReset, "client: the server ended the connection with a reset (RST), not an orderly close (FIN): it closed its socket without reading what the client had sent; shut down writing, read until EOF, then close")
+			}
+			must(err)
 		})
 	})
 
 	DescribeClause("welcome-6", func() {
 		Check("serves 200 connections in a row", func(s *Session) {
+			// Each client takes its banner and hangs up: how the server
+			// closes is welcome-2's business, not this clause's.
 			for i := range 200 {
 				c := s.Connect(fmt.Sprintf("client%03d", i+1))
 				must(c.ExpectString(banner, "the banner", replyTimeout))
-				must(expectBannerEnd(c))
 				c.Close()
 			}
 		})

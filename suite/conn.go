@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DialTimeout bounds every connection attempt.
@@ -26,8 +28,9 @@ type Session struct {
 	addr string
 	tr   *Transcript
 
-	mu    sync.Mutex
-	conns []*Conn
+	mu      sync.Mutex
+	conns   []*Conn
+	closers []io.Closer // UDP sockets
 }
 
 // NewSession starts a session against the server at addr.
@@ -67,11 +70,14 @@ func (s *Session) Dial(name string) (*Conn, error) {
 // Close closes every connection of the session.
 func (s *Session) Close() {
 	s.mu.Lock()
-	conns := s.conns
-	s.conns = nil
+	conns, closers := s.conns, s.closers
+	s.conns, s.closers = nil, nil
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.nc.Close()
+	}
+	for _, c := range closers {
+		c.Close()
 	}
 }
 
@@ -332,4 +338,40 @@ func ContextDeadline(ctx context.Context, within time.Duration) time.Duration {
 // (SO_RCVBUF), e.g. so that a client that never reads fills up quickly.
 func (c *Conn) SetReadBuffer(bytes int) error {
 	return c.nc.(*net.TCPConn).SetReadBuffer(bytes)
+}
+
+// ExpectNoReset checks that no reset (RST) arrives during a bounded window,
+// typically after the server closed with a FIN: a server that closes its
+// socket without reading what the client sent answers that data with an
+// RST, which may come just after the FIN. It waits on the socket itself
+// (poll for an error or hang-up), so it returns as soon as one arrives.
+func (c *Conn) ExpectNoReset(window time.Duration, after string) error {
+	raw, err := c.nc.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return err
+	}
+	var revents int16
+	deadline := time.Now().Add(window)
+	raw.Control(func(fd uintptr) {
+		for {
+			fds := []unix.PollFd{{Fd: int32(fd)}} // no events: only POLLERR and POLLHUP
+			left := time.Until(deadline)
+			if left <= 0 {
+				return
+			}
+			n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+			if err == unix.EINTR {
+				continue
+			}
+			if n > 0 {
+				revents = fds[0].Revents
+			}
+			return
+		}
+	})
+	if revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+		c.tr.Note(c.name, "connection reset by server (RST)")
+		return Errorf(ConnReset, "%s: the server reset the connection %s", c.name, after)
+	}
+	return nil
 }

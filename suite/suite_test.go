@@ -212,7 +212,7 @@ func helperServer() {
 
 func TestCommandTargetStartsAndStopsTheWholeProcessGroup(t *testing.T) {
 	self, _ := os.Executable()
-	target := Command("SUITE_HELPER_SERVER=1 " + self + " {port}")
+	target := Command(TCP, "SUITE_HELPER_SERVER=1 "+self+" {port}")
 	if err := target.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestCommandTargetStartsAndStopsTheWholeProcessGroup(t *testing.T) {
 }
 
 func TestCommandTargetReportsAnEarlyExit(t *testing.T) {
-	target := Command("echo 'cannot bind' >&2; exit 3 # {port}")
+	target := Command(TCP, "echo 'cannot bind' >&2; exit 3 # {port}")
 	err := target.Start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "exited") || !strings.Contains(err.Error(), "cannot bind") {
 		t.Fatalf("got %v, want an error naming the exit and the output", err)
@@ -253,7 +253,72 @@ func TestCommandTargetReportsAnEarlyExit(t *testing.T) {
 }
 
 func TestCommandTargetNeedsPort(t *testing.T) {
-	if err := Command("./server").Start(context.Background()); err == nil || !strings.Contains(err.Error(), "{port}") {
+	if err := Command(TCP, "./server").Start(context.Background()); err == nil || !strings.Contains(err.Error(), "{port}") {
 		t.Fatalf("got %v, want an error about the missing {port}", err)
 	}
+}
+
+// serveUDP answers each datagram with answer(payload), from a socket of
+// its own choosing: pc, or another one to play a server that answers from
+// the wrong port.
+func serveUDP(t *testing.T, fromOtherPort bool, answer func([]byte) []byte) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := pc
+	if fromOtherPort {
+		if out, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 70000)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			out.WriteTo(answer(buf[:n]), from)
+		}
+	}()
+	t.Cleanup(func() { pc.Close(); out.Close(); <-done })
+	return pc.LocalAddr().String()
+}
+
+func udpClient(t *testing.T, addr string) *Datagrams {
+	t.Helper()
+	s := NewSession(addr)
+	t.Cleanup(s.Close)
+	d, err := s.DialUDP("client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDatagrams(t *testing.T) {
+	echo := func(p []byte) []byte { return p }
+	d := udpClient(t, serveUDP(t, false, echo))
+	d.Send([]byte("hi"))
+	if err := d.Expect([]byte("hi"), "the echo", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ExpectQuiet(50*time.Millisecond, "after the echo"); err != nil {
+		t.Fatal(err)
+	}
+
+	d = udpClient(t, serveUDP(t, true, echo))
+	d.Send([]byte("hi"))
+	expectKind(t, d.Expect([]byte("hi"), "the echo", time.Second), Violation, "not from the server's address")
+
+	d = udpClient(t, serveUDP(t, false, func(p []byte) []byte { return []byte("HI") }))
+	d.Send([]byte("hi"))
+	expectKind(t, d.Expect([]byte("hi"), "the echo", time.Second), WrongBytes, "offset 0")
+
+	d = udpClient(t, serveUDP(t, false, func([]byte) []byte { return nil }))
+	expectKind(t, d.Expect([]byte("x"), "the echo", 50*time.Millisecond), TimedOut, "on loopback nothing is lost")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -16,19 +17,47 @@ import (
 // StartTimeout bounds how long a target may take to start answering.
 const StartTimeout = 15 * time.Second
 
-// ServeFunc is the shape of every Go reference server: serve connections
-// accepted from ln until ctx is cancelled.
+// The networks a protocol runs over.
+const (
+	TCP = "tcp"
+	UDP = "udp"
+)
+
+// ServeFunc is the shape of every TCP Go reference server: serve
+// connections accepted from ln until ctx is cancelled.
 type ServeFunc func(ctx context.Context, ln net.Listener) error
+
+// PacketServeFunc is the shape of every UDP Go reference server: answer
+// datagrams arriving on pc until ctx is cancelled.
+type PacketServeFunc func(ctx context.Context, pc net.PacketConn) error
 
 // InProcess returns a target that runs serve in this process, listening on
 // 127.0.0.1 on a free port.
 func InProcess(name string, serve ServeFunc) Target {
-	return &inProcess{name: name, serve: serve}
+	return &inProcess{name: name, serve: func(ctx context.Context) (string, func() error, error) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		return ln.Addr().String(), func() error { return serve(ctx, ln) }, nil
+	}}
+}
+
+// InProcessUDP is InProcess for a UDP server.
+func InProcessUDP(name string, serve PacketServeFunc) Target {
+	return &inProcess{name: name, serve: func(ctx context.Context) (string, func() error, error) {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		return pc.LocalAddr().String(), func() error { return serve(ctx, pc) }, nil
+	}}
 }
 
 type inProcess struct {
-	name   string
-	serve  ServeFunc
+	name string
+	// serve binds a socket and returns its address and the server's loop.
+	serve  func(ctx context.Context) (addr string, run func() error, err error)
 	addr   string
 	cancel context.CancelFunc
 	done   chan error
@@ -40,14 +69,15 @@ func (t *inProcess) SeesClientAddr() bool { return true }
 func (t *inProcess) Output() string       { return "" }
 
 func (t *inProcess) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ctx, t.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	addr, run, err := t.serve(ctx)
 	if err != nil {
+		t.cancel()
 		return err
 	}
-	t.addr = ln.Addr().String()
-	ctx, t.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	t.addr = addr
 	t.done = make(chan error, 1)
-	go func() { t.done <- t.serve(ctx, ln) }()
+	go func() { t.done <- run() }()
 	return nil
 }
 
@@ -65,10 +95,11 @@ func (t *inProcess) Stop() error {
 	}
 }
 
-// Address returns a target for a server someone else started at addr.
-func Address(addr string) Target { return &address{addr: addr} }
+// Address returns a target for a server someone else started at addr, on
+// network TCP or UDP.
+func Address(network, addr string) Target { return &address{network: network, addr: addr} }
 
-type address struct{ addr string }
+type address struct{ network, addr string }
 
 func (t *address) Name() string { return t.addr }
 func (t *address) Addr() string { return t.addr }
@@ -84,6 +115,12 @@ func (t *address) Start(ctx context.Context) error {
 	if _, _, err := net.SplitHostPort(t.addr); err != nil {
 		return fmt.Errorf("--addr %q is not HOST:PORT: %v", t.addr, err)
 	}
+	if t.network == UDP {
+		if err := probeUDP(t.addr, time.Now().Add(2*time.Second), ctx.Done()); err != nil {
+			return fmt.Errorf("nothing answers at UDP %s within 2s: %v", t.addr, err)
+		}
+		return nil
+	}
 	d := net.Dialer{Timeout: DialTimeout}
 	c, err := d.DialContext(ctx, "tcp", t.addr)
 	if err != nil {
@@ -96,12 +133,14 @@ func (t *address) Start(ctx context.Context) error {
 }
 
 // Command returns a target that runs a shell command line as a local
-// process, with every "{port}" replaced by a free port on 127.0.0.1. The
-// command runs in its own process group, so Stop ends it and all of its
-// children, and its output is kept for failure reports.
-func Command(cmdline string) Target { return &command{cmdline: cmdline} }
+// process, with every "{port}" replaced by a free port on 127.0.0.1, for a
+// server on network TCP or UDP. The command runs in its own process group,
+// so Stop ends it and all of its children, and its output is kept for
+// failure reports.
+func Command(network, cmdline string) Target { return &command{network: network, cmdline: cmdline} }
 
 type command struct {
+	network string
 	cmdline string
 	addr    string
 	cmd     *exec.Cmd
@@ -126,7 +165,7 @@ func (t *command) Start(ctx context.Context) error {
 	if !strings.Contains(t.cmdline, "{port}") {
 		return fmt.Errorf("--cmd %q has no {port}: the suite chooses the port and substitutes it", t.cmdline)
 	}
-	port, err := freePort()
+	port, err := freePort(t.network)
 	if err != nil {
 		return err
 	}
@@ -143,15 +182,14 @@ func (t *command) Start(ctx context.Context) error {
 	t.exited = make(chan struct{})
 	go func() { t.waitErr = t.cmd.Wait(); close(t.exited) }()
 
-	// Poll until the port accepts a connection. For a local process that
-	// is a real probe: nothing accepts on the port before the server does.
+	// Poll until the port accepts a connection (TCP) or answers a
+	// datagram (UDP). For a local process that is a real probe: nothing
+	// answers on the port before the server does.
 	deadline := time.Now().Add(StartTimeout)
 	poll := time.NewTicker(20 * time.Millisecond)
 	defer poll.Stop()
 	for {
-		c, err := net.DialTimeout("tcp", t.addr, time.Second)
-		if err == nil {
-			c.Close()
+		if t.answers() {
 			return nil
 		}
 		select {
@@ -164,7 +202,11 @@ func (t *command) Start(ctx context.Context) error {
 		}
 		if time.Now().After(deadline) {
 			t.Stop()
-			return fmt.Errorf("command %q never listened on port %d within %v; its output:\n%s", line, port, StartTimeout, indent(t.Output()))
+			what := "listened on TCP"
+			if t.network == UDP {
+				what = "answered a datagram on UDP"
+			}
+			return fmt.Errorf("command %q never %s port %d within %v; its output:\n%s", line, what, port, StartTimeout, indent(t.Output()))
 		}
 	}
 }
@@ -190,8 +232,28 @@ func (t *command) Stop() error {
 	return nil
 }
 
+// answers reports whether the server answers on its port yet.
+func (t *command) answers() bool {
+	if t.network == UDP {
+		return probeUDP(t.addr, time.Now().Add(150*time.Millisecond), t.exited) == nil
+	}
+	c, err := net.DialTimeout("tcp", t.addr, time.Second)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
+}
+
 // freePort asks the kernel for a free port on 127.0.0.1.
-func freePort() (int, error) {
+func freePort(network string) (int, error) {
+	if network == UDP {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		defer pc.Close()
+		return pc.LocalAddr().(*net.UDPAddr).Port, nil
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -234,4 +296,38 @@ func indent(s string) string {
 		return "    (no output)"
 	}
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// Probe waits until a server at addr really answers: over UDP, a datagram
+// gets an answer; over TCP, a connection gets data or stays open for
+// 100 ms. Connecting is not enough in front of a container: docker-proxy
+// accepts at once and, when nothing listens behind it, closes at once.
+func Probe(ctx context.Context, network, addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	if network == UDP {
+		return probeUDP(addr, deadline, ctx.Done())
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	last := errors.New("no connection accepted")
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			n, rerr := c.Read(make([]byte, 1))
+			c.Close()
+			if n > 0 || os.IsTimeout(rerr) {
+				return nil
+			}
+			last = fmt.Errorf("connections are closed at once (%v)", rerr)
+		} else {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return last
 }

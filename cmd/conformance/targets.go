@@ -7,6 +7,7 @@ import (
 
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/reference"
+	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
 )
 
@@ -23,15 +24,19 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 	switch {
 	case o.addr != "":
 		for _, p := range o.protocols {
-			targets[p] = suite.Address(o.addr)
+			targets[p] = suite.Address(specs.Network(p), o.addr)
 		}
 	case o.cmdline != "":
 		for _, p := range o.protocols {
-			targets[p] = suite.Command(o.cmdline)
+			targets[p] = suite.Command(specs.Network(p), o.cmdline)
 		}
 	case o.impl == "go":
 		for _, p := range o.protocols {
-			targets[p] = suite.InProcess("go", reference.Servers[p])
+			t, ok := reference.Target(p)
+			if !ok {
+				return nil, release, fmt.Errorf("no Go reference server for %s", p)
+			}
+			targets[p] = t
 		}
 	case o.local:
 		impl, _ := containers.FindImpl(o.impl)
@@ -44,7 +49,7 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			if err != nil {
 				return nil, release, err
 			}
-			targets[p] = suite.Command(cmdline)
+			targets[p] = suite.Command(specs.Network(p), cmdline)
 		}
 	default: // a container: one of ours, or the user's image
 		engine, err := containers.Connect(ctx)
@@ -60,7 +65,7 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 		}
 		if o.image != "" {
 			for _, p := range o.protocols {
-				targets[p] = engine.Target(o.image, o.image, o.port, nil, "", false)
+				targets[p] = engine.Target(o.image, o.image, specs.Network(p), o.port, nil, "", false)
 			}
 			break
 		}
@@ -74,7 +79,9 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			return nil, release, err
 		}
 		for _, p := range o.protocols {
-			targets[p] = engine.ImplTarget(impl, image, p)
+			if targets[p], err = engine.ImplTarget(impl, image, p, specs.Network(p)); err != nil {
+				return nil, release, err
+			}
 		}
 	}
 	return targets, release, nil

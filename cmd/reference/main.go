@@ -25,20 +25,29 @@ func main() {
 	flag.StringVar(&protocol, "protocol", "", "protocol to serve: "+strings.Join(names(), ", "))
 	flag.StringVar(&listen, "listen", "127.0.0.1:7000", "`HOST:PORT` to listen on")
 	flag.Parse()
-	serve, ok := reference.Servers[protocol]
-	if !ok || flag.NArg() > 0 {
+	serve, tcp := reference.Servers[protocol]
+	servePackets, udp := reference.PacketServers[protocol]
+	if !tcp && !udp || flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "reference: --protocol must be one of %s\n", strings.Join(names(), ", "))
-		os.Exit(2)
-	}
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "reference: %v\n", err)
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Printf("listening on %s\n", ln.Addr())
-	if err := serve(ctx, ln); err != nil {
+	var err error
+	if tcp {
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", listen); err == nil {
+			fmt.Printf("listening on %s\n", ln.Addr())
+			err = serve(ctx, ln)
+		}
+	} else {
+		var pc net.PacketConn
+		if pc, err = net.ListenPacket("udp", listen); err == nil {
+			fmt.Printf("listening on %s (UDP)\n", pc.LocalAddr())
+			err = servePackets(ctx, pc)
+		}
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "reference: %v\n", err)
 		os.Exit(1)
 	}
@@ -47,6 +56,9 @@ func main() {
 func names() []string {
 	var out []string
 	for name := range reference.Servers {
+		out = append(out, name)
+	}
+	for name := range reference.PacketServers {
 		out = append(out, name)
 	}
 	slices.Sort(out)

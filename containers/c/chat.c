@@ -3,9 +3,14 @@
  * Every complete line L a client sends goes to every OTHER client as
  * "[HOST:PORT]L\n", HOST:PORT being the sender's address as we see it.
  * Nothing is sent on join. Each receiver has its own output queue, and a
- * line is appended to it whole, so lines never interleave; a receiver that
- * stops reading is dropped once its queue is too long, so it cannot stall
- * the room.
+ * line is appended to it whole, so lines never interleave.
+ *
+ * Flow control: while any receiver has more than OUT_LIMIT bytes queued
+ * ("behind"), the room stops reading from every client (no POLLIN), so
+ * TCP slows the senders down to the pace of the slowest reader. A reader
+ * that is merely slower catches up and the room goes on. A behind receiver
+ * to which nothing could be written for BEHIND_STALL_MS does not read at
+ * all: it is dropped, which frees its queue and the room.
  *
  * Usage: ./chat PORT */
 #include "common.h"
@@ -16,8 +21,9 @@
 
 #define LINE_MAX_BYTES 8192         /* a longer line gets its sender dropped */
 #define CHUNK 4096
-#define OUT_LIMIT (1024 * 1024)     /* queued for one receiver before we drop it */
-#define STALL_MS (60 * 1000)        /* output waiting this long without progress: drop */
+#define OUT_LIMIT (256 * 1024)      /* queued for one receiver before the room waits */
+#define BEHIND_STALL_MS 1000        /* a behind receiver stuck this long is dropped */
+#define STALL_MS (60 * 1000)        /* any output waiting this long without progress: drop */
 #define IDLE_MS (10 * 60 * 1000)    /* silent clients may lurk, but not forever */
 
 struct client {
@@ -25,22 +31,34 @@ struct client {
     struct buf in;       /* an incomplete line, until its "\n" arrives */
     struct buf out;      /* lines waiting to be sent to this client */
     int64_t out_since;   /* last output progress (or when output started waiting) */
+    int behind;          /* out.len > OUT_LIMIT: counted in nbehind */
     char prefix[32];     /* "[HOST:PORT]" */
     size_t prefix_len;
 };
 
-/* Queue one relayed line for a receiver, whole, or drop the receiver. */
+static int nbehind;  /* receivers that are behind; while > 0 nobody is read */
+
+/* Track whether cl is behind, keeping nbehind up to date. */
+static void set_behind(struct client *cl, int behind)
+{
+    if (behind != cl->behind) {
+        cl->behind = behind;
+        nbehind += behind ? 1 : -1;
+    }
+}
+
+/* Queue one relayed line for a receiver, whole. The queue may pass
+ * OUT_LIMIT by the lines of the one recv() that is being relayed: then the
+ * room pauses (no more reads) until this receiver catches up or is dropped. */
 static void enqueue(struct client *to, const struct client *from, const char *line, size_t n)
 {
-    if (to->out.len + from->prefix_len + n + 1 > OUT_LIMIT) {
-        to->c.dead = 1;  /* it is not reading: let it go, the room goes on */
-        return;
-    }
     if (to->out.len == 0)
         to->out_since = now_ms();
     if (buf_append(&to->out, from->prefix, from->prefix_len) < 0 ||
         buf_append(&to->out, line, n) < 0 || buf_append(&to->out, "\n", 1) < 0)
         to->c.dead = 1;
+    else if (to->out.len > OUT_LIMIT)
+        set_behind(to, 1);
 }
 
 /* Relay every complete line in the sender's input, in order. */
@@ -73,13 +91,21 @@ static void on_open(struct conn *c)
 static short want(struct conn *c)
 {
     struct client *cl = (struct client *)c;
-    return POLLIN | (cl->out.len > 0 ? POLLOUT : 0);
+    /* Paused (someone is behind): leave the lines in the kernel's buffers. */
+    return (nbehind > 0 ? 0 : POLLIN) | (cl->out.len > 0 ? POLLOUT : 0);
 }
 
 static void on_ready(struct conn *c, short re)
 {
     struct client *cl = (struct client *)c;
-    if (re & (POLLIN | POLLHUP | POLLERR)) {
+    if (nbehind > 0 && (re & (POLLHUP | POLLERR))) {
+        /* Paused, and poll() reports a reset (it would, again and again):
+         * the client is gone; its unread lines go with it. */
+        c->dead = 1;
+        return;
+    }
+    /* nbehind may have become > 0 earlier in this round: then do not read. */
+    if ((re & (POLLIN | POLLHUP | POLLERR)) && nbehind == 0) {
         char *p = buf_reserve(&cl->in, CHUNK);
         ssize_t n = p ? recv_some(c->fd, p, CHUNK) : -1;
         if (n > 0) {
@@ -98,19 +124,24 @@ static void on_ready(struct conn *c, short re)
             c->dead = 1;
         else if (n > 0)
             cl->out_since = c->last = now_ms();
+        if (cl->out.len <= OUT_LIMIT)
+            set_behind(cl, 0);  /* caught up: the room reads again */
     }
 }
 
 static void on_tick(struct conn *c, int64_t now)
 {
     struct client *cl = (struct client *)c;
-    if (now - c->last > IDLE_MS || (cl->out.len > 0 && now - cl->out_since > STALL_MS))
-        c->dead = 1;
+    int64_t stuck = now - cl->out_since;  /* time since output last moved */
+    if (now - c->last > IDLE_MS || (cl->out.len > 0 && stuck > STALL_MS) ||
+        (cl->behind && stuck > BEHIND_STALL_MS))
+        c->dead = 1;  /* a behind one is not reading: drop it, the room goes on */
 }
 
 static void on_close(struct conn *c)
 {
     struct client *cl = (struct client *)c;
+    set_behind(cl, 0);  /* a dropped receiver no longer holds up the room */
     buf_free(&cl->in);
     buf_free(&cl->out);
 }

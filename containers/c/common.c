@@ -1,8 +1,11 @@
-/* common.c - the event loop shared by the four servers.
+/* common.c - the event loops shared by the servers.
  *
- * One thread, one poll() over: a self-pipe (signals), the listening socket
- * and every client. All sockets are non-blocking, so one slow or silent
- * client can never hold up the others. */
+ * TCP: one thread, one poll() over: a self-pipe (signals), the listening
+ * socket and every client. All sockets are non-blocking, so one slow or
+ * silent client can never hold up the others.
+ *
+ * UDP: one socket, no connections: poll() over the self-pipe and that
+ * socket, and each datagram is answered as soon as it is read. */
 #include "common.h"
 
 #include <arpa/inet.h>
@@ -171,7 +174,9 @@ static int setup_signals(void)
 
 /* ---- listening and accepting ---- */
 
-static int listen_on(const char *arg)
+/* Open a socket of the given type (SOCK_STREAM or SOCK_DGRAM) bound to
+ * 0.0.0.0:PORT, non-blocking, listening if it is TCP, and announce it. */
+static int listen_on(const char *arg, int type)
 {
     char *end;
     errno = 0;
@@ -180,21 +185,25 @@ static int listen_on(const char *arg)
         fprintf(stderr, "bad port: %s\n", arg);
         return -1;
     }
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, type, 0);
     if (fd < 0) {
         perror("socket");
         return -1;
     }
-    int one = 1;  /* restart at once, even with old connections in TIME_WAIT */
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* TCP: restart at once, even with old connections in TIME_WAIT. (Not
+     * for UDP, where it would let two servers share the port.) */
+    int one = 1;
+    if (type == SOCK_STREAM)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_ANY);
     addr.sin_port = htons((uint16_t)port);
     socklen_t len = sizeof addr;
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 511) < 0 ||
-        set_nonblocking(fd) < 0 || getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+        (type == SOCK_STREAM && listen(fd, 511) < 0) || set_nonblocking(fd) < 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
         perror("listen");
         close(fd);
         return -1;
@@ -267,7 +276,7 @@ int serve(int argc, char **argv, const struct server_ops *ops)
         return 1;
     }
     int limit = conn_limit();
-    int lfd = listen_on(argv[1]);
+    int lfd = listen_on(argv[1], SOCK_STREAM);
     conns = calloc((size_t)limit, sizeof *conns);
     struct pollfd *pfd = calloc((size_t)limit + 2, sizeof *pfd);
     int status = 0;
@@ -340,6 +349,62 @@ int serve(int argc, char **argv, const struct server_ops *ops)
     free(pfd);
     if (lfd >= 0)
         close(lfd);
+    close(stop_pipe[0]);
+    close(stop_pipe[1]);
+    return status;
+}
+
+/* ---- the UDP loop ---- */
+
+#define UDP_BATCH 64  /* datagrams per wake-up, so a flood cannot hide a signal */
+
+int serve_udp(int argc, char **argv, udp_answer_fn answer)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PORT\n", argv[0]);
+        return 2;
+    }
+    if (setup_signals() < 0) {
+        perror("signals");
+        return 1;
+    }
+    int fd = listen_on(argv[1], SOCK_DGRAM);
+    /* in holds the largest payload an IPv4 datagram carries, whole. */
+    char *in = malloc(UDP_MAX_PAYLOAD), *out = malloc(UDP_ANSWER_CAP);
+    int status = fd < 0 || !in || !out;
+
+    while (status == 0 && !stop_requested) {
+        struct pollfd pfd[2] = {{.fd = stop_pipe[0], .events = POLLIN},
+                                {.fd = fd, .events = POLLIN}};
+        if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+            perror("poll");
+            status = 1;
+            break;
+        }
+        for (int i = 0; i < UDP_BATCH && !stop_requested; i++) {
+            struct sockaddr_in from;
+            socklen_t fromlen = sizeof from;
+            ssize_t n = recvfrom(fd, in, UDP_MAX_PAYLOAD, 0, (struct sockaddr *)&from, &fromlen);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;  /* all read: back to poll() */
+            if (n < 0)
+                continue;  /* e.g. ECONNREFUSED: an ICMP error for an earlier answer */
+            size_t len = answer(in, (size_t)n, out);
+            /* The answer goes back to whoever sent the datagram. If it
+             * cannot be sent (socket buffer full, too big, an ICMP error),
+             * it is lost, as UDP datagrams may be: the server goes on. */
+            while (sendto(fd, out, len, 0, (struct sockaddr *)&from, fromlen) < 0 &&
+                   errno == EINTR)
+                ;
+        }
+    }
+
+    free(in);
+    free(out);
+    if (fd >= 0)
+        close(fd);
     close(stop_pipe[0]);
     close(stop_pipe[1]);
     return status;

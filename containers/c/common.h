@@ -1,5 +1,6 @@
-/* common.h - what the four servers share: a byte buffer, safe send/recv
- * helpers, and one poll() event loop that calls back into each server. */
+/* common.h - what the servers share: a byte buffer, safe send/recv
+ * helpers, one poll() event loop that calls back into each TCP server, and
+ * a datagram loop for the UDP servers. */
 #ifndef COMMON_H
 #define COMMON_H
 
@@ -63,5 +64,18 @@ extern int nconns;
 /* Parse PORT from argv, listen, print "listening on 0.0.0.0:PORT", then run
  * the loop until SIGTERM or SIGINT. Returns the process exit code. */
 int serve(int argc, char **argv, const struct server_ops *ops);
+
+/* ---- UDP ---- */
+
+#define UDP_MAX_PAYLOAD 65507        /* the largest UDP payload over IPv4 */
+#define UDP_ANSWER_CAP (65536 + 64)  /* room an answer may use */
+
+/* Write the answer to the n-byte datagram p into out (at most
+ * UDP_ANSWER_CAP bytes) and return its length. */
+typedef size_t (*udp_answer_fn)(const char *p, size_t n, char *out);
+
+/* Like serve(), on a UDP socket: every datagram is answered with one
+ * datagram, answer(payload), sent back to its sender. */
+int serve_udp(int argc, char **argv, udp_answer_fn answer);
 
 #endif

@@ -181,8 +181,8 @@ apt_mirror() {
                         if ((" " v["types"] " ") !~ /[ \t]deb[ \t]/) next
                         if ((" " v["suites"] " ") !~ ("[ \t]" suite "[ \t]")) next
                         if ((" " v["components"] " ") !~ /[ \t]main[ \t]/) next
-                        split(v["uris"], uris, /[ \t]+/)
-                        for (u in uris) if (uris[u] != "") print uris[u]
+                        n = split(v["uris"], uris, /[ \t]+/)
+                        for (i = 1; i <= n; i++) if (uris[i] != "") print uris[i]
                     }' "$f" ;;
             *)          # one-line: deb [options] URI suite component...
                 awk -v suite="$SUITE" '
@@ -204,19 +204,23 @@ tmp=$(mktemp -d -p "${TMPDIR:-/var/tmp}" socketspec-base.XXXXXX)
 main_pid=$BASHPID
 declare -A job_pid=()
 
-descendants() {  # print a process and all its descendants
-    local child
-    printf '%s\n' "$1"
-    for child in $(pgrep -P "$1" 2>/dev/null || true); do descendants "$child"; done
-}
-
 cleanup() {
     [[ $BASHPID == "$main_pid" ]] || return 0      # never in a build subshell
-    local pid
-    # Stop running builds (quietly: the flag tells them not to report a failure).
+    local pid i
+    # Stop running builds (quietly: the flag tells them not to report a
+    # failure). Each build is its own process group (set -m below), so this
+    # reaches debootstrap, dpkg, wget... even once their parent has died. Give
+    # debootstrap up to 10 s to run its own cleanup, then kill what is left:
+    # nothing may still write into $tmp while it is being removed.
     : >"$tmp/.stopping"
+    set +m                                         # no "Terminated" job notices
+    for pid in "${job_pid[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
     for pid in "${job_pid[@]}"; do
-        descendants "$pid" | xargs -r kill -TERM 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+            kill -0 -- "-$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL -- "-$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
     # debootstrap mounts /proc and /sys inside the target while it works; if it
@@ -276,7 +280,7 @@ build_one() {
         warn "$img: debootstrap failed after $(elapsed "$t0") s; end of its output:"
         tail -n 20 "$logf" | sed 's/^/    /' >&2
         if [[ -f $root/debootstrap/debootstrap.log ]]; then
-            warn "$img: end of $root/debootstrap/debootstrap.log:"
+            warn "$img: end of debootstrap.log:"
             grep -v ' URL:' "$root/debootstrap/debootstrap.log" | tail -n 20 | sed 's/^/    /' >&2
         fi
         return 1
@@ -312,7 +316,10 @@ log "building ${todo[*]} with mirror $mirror, $jobs at a time, in $tmp"
 failed=()
 # Start up to $jobs builds, then wait for the oldest before starting the next.
 # Builds always run as background jobs (also with --jobs 1) so that set -e
-# applies inside them and the traps can stop them.
+# applies inside them and cleanup can stop them. `set -m` gives each job its
+# own process group: Ctrl-C reaches only this script, whose cleanup then
+# stops the builds in order.
+set -m
 running=()
 wait_oldest() {
     local name=${running[0]}
@@ -322,7 +329,7 @@ wait_oldest() {
 }
 for name in "${todo[@]}"; do
     ((${#running[@]} < jobs)) || wait_oldest
-    build_one "$name" &
+    build_one "$name" </dev/null &
     job_pid[$name]=$!
     running+=("$name")
 done

@@ -79,3 +79,25 @@ func TCP(ctx context.Context, ln net.Listener, handle func(context.Context, net.
 	wg.Wait()
 	return err
 }
+
+// MaxDatagram is the largest UDP payload over IPv4.
+const MaxDatagram = 65507
+
+// UDP answers every datagram arriving on pc with answer(payload), sent back
+// to its sender, until ctx is cancelled. Datagrams are handled one at a
+// time: each answer is computed at once, so nothing can stall the loop.
+func UDP(ctx context.Context, pc net.PacketConn, answer func([]byte) []byte) error {
+	stop := context.AfterFunc(ctx, func() { pc.Close() })
+	defer stop()
+	buf := make([]byte, MaxDatagram+1)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			continue // e.g. an ICMP error for an earlier answer
+		}
+		pc.WriteTo(answer(buf[:n]), from) // a lost answer is UDP's risk, not ours
+	}
+}
