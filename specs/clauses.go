@@ -117,18 +117,30 @@ func Network(protocol string) string {
 	return suite.TCP
 }
 
-// clauseByID finds a clause in any document. It panics on an unknown ID:
-// that is a bug in a spec file, found when the spec tree is built.
-func clauseByID(id string) Clause {
-	protocol := id[:strings.LastIndex(id, "-")]
-	clauses, err := Clauses(protocol)
+// Lookup finds a clause by its ID in the documents.
+func Lookup(id string) (Clause, error) {
+	i := strings.LastIndex(id, "-")
+	if i < 0 {
+		return Clause{}, fmt.Errorf("%q is not a clause ID such as echo-4", id)
+	}
+	clauses, err := Clauses(id[:i])
 	if err != nil {
-		panic(err)
+		return Clause{}, err
 	}
 	for _, c := range clauses {
 		if c.ID == id {
-			return c
+			return c, nil
 		}
 	}
-	panic(fmt.Sprintf("spec names clause %s, which %s.md does not define", id, protocol))
+	return Clause{}, fmt.Errorf("no clause %s in specs/%s.md", id, id[:i])
+}
+
+// clauseByID is Lookup for the spec tree. It panics on an unknown ID: that
+// is a bug in a spec file, found when the tree is built.
+func clauseByID(id string) Clause {
+	c, err := Lookup(id)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }

@@ -86,6 +86,8 @@ func statusOf(spec types.SpecReport, strict bool) suite.Status {
 		return suite.Warned
 	case spec.State.Is(types.SpecStateFailureStates):
 		return suite.Failed
+	case spec.State == types.SpecStateSkipped && spec.Failure.Message != "":
+		return suite.Skipped // skipped by the check itself, saying why
 	}
 	return suite.NotRun
 }

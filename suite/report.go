@@ -13,10 +13,11 @@ import (
 type Status string
 
 const (
-	Passed Status = "passed"
-	Failed Status = "failed"
-	Warned Status = "warned"  // a SHOULD clause not met, outside --strict
-	NotRun Status = "not run" // filtered out by --focus or a label filter
+	Passed  Status = "passed"
+	Failed  Status = "failed"
+	Warned  Status = "warned"  // a SHOULD clause not met, outside --strict
+	Skipped Status = "skipped" // could not run here, with the reason (a client not installed)
+	NotRun  Status = "not run" // filtered out by --focus or a label filter
 )
 
 // A Result is the outcome of one run: per protocol, per clause.
@@ -91,7 +92,9 @@ func (r Result) Failed() bool {
 	return len(r.Problems) > 0
 }
 
-// ClauseStatus combines the statuses of a clause's checks.
+// ClauseStatus combines the statuses of a clause's checks: failed if one
+// failed, else warned if one warned, else passed if one passed. Checks that
+// were skipped or not run count for nothing; the summary lists the skips.
 func ClauseStatus(checks []CheckResult) Status {
 	has := map[Status]bool{}
 	for _, c := range checks {
@@ -102,7 +105,7 @@ func ClauseStatus(checks []CheckResult) Status {
 		return Failed
 	case has[Warned]:
 		return Warned
-	case has[Passed] && !has[NotRun]:
+	case has[Passed]:
 		return Passed
 	}
 	return NotRun
@@ -127,8 +130,11 @@ func (r Result) WriteSummary(w io.Writer) {
 		for _, c := range p.Clauses {
 			fmt.Fprintf(w, "  %-4s  %-14s %-6s  %s\n", mark(c.Status), c.ID, c.Level, c.Text)
 			for _, ch := range c.Checks {
-				if ch.Status == Failed || ch.Status == Warned {
+				switch ch.Status {
+				case Failed, Warned:
 					fmt.Fprintf(w, "          %s: %s\n", ch.Name, firstLine(strings.TrimPrefix(ch.Message, warningLead)))
+				case Skipped:
+					fmt.Fprintf(w, "          skipped: %s: %s\n", ch.Name, firstLine(ch.Message))
 				}
 			}
 		}
