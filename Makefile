@@ -1,12 +1,13 @@
 # socketspec: see README.md.
 #   make test         vet, format check, unit and meta tests, then the full matrix (the CI command)
 #   make conformance  the suite against every implementation, as a matrix; reports in reports/
+#   make peers        the suite against socat, nginx and ncat (also part of make test's unit tests)
 #   make images       the base images (from Debian packages) and the implementation images
 #   make build        the conformance and reference binaries, into bin/
 
 GO ?= go
 
-.PHONY: test vet unit conformance images build clean
+.PHONY: test vet unit conformance peers images build clean
 
 test: vet unit conformance
 
@@ -21,6 +22,10 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./specs
 	$(GO) test -race -count=1 -parallel 16 $$($(GO) list ./... | grep -v '/specs$$')
+
+# Part of `unit` too, through go test ./...; this prints the verdicts.
+peers:
+	$(GO) test -count=1 -v -run 'TestPeers|TestReadmeTable' ./fixtures/peers
 
 conformance: images
 	$(GO) run ./cmd/conformance --matrix --reports reports

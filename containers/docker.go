@@ -117,7 +117,7 @@ func (e *Engine) RemoveLeftovers(ctx context.Context) (int, error) {
 // empty, replaces the image's command. readyLog, when not empty, is a line
 // the server prints once it listens.
 func (e *Engine) Target(name, image, network string, port int, cmd []string, readyLog string, hardened bool) suite.Target {
-	return &containerTarget{name: name, image: image, network: network, port: port, cmd: cmd, readyLog: readyLog, hardened: hardened}
+	return &containerTarget{engine: e, name: name, image: image, network: network, port: port, cmd: cmd, readyLog: readyLog, hardened: hardened}
 }
 
 // ImplTarget is the target for an implementation's server of a protocol,
@@ -150,6 +150,7 @@ func freeUDPPort() (int, error) {
 }
 
 type containerTarget struct {
+	engine      *Engine
 	name, image string
 	network     string
 	port        int
@@ -215,7 +216,27 @@ func (t *containerTarget) Start(ctx context.Context) error {
 		}
 		t.addr = net.JoinHostPort("127.0.0.1", mapped.Port())
 	}
-	if err := suite.Probe(ctx, t.network, t.addr, StartTimeout); err != nil {
+	// Probe until the server answers, but stop at once if the container
+	// exits: then there is nothing to wait for.
+	probeCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wait := t.engine.provider.Client().ContainerWait(probeCtx, ctr.GetContainerID(), client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	exited := make(chan int64, 1)
+	go func() {
+		select {
+		case r := <-wait.Result:
+			exited <- r.StatusCode
+			cancel()
+		case <-probeCtx.Done():
+		}
+	}()
+	if err := suite.Probe(probeCtx, t.network, t.addr, StartTimeout); err != nil {
+		cancel()
+		select {
+		case status := <-exited:
+			return fmt.Errorf("the container of %s exited (status %d) before answering on port %d%s", t.image, status, t.port, t.logSuffix())
+		default:
+		}
 		return fmt.Errorf("image %s never started answering on port %d within %v: %v%s", t.image, t.port, StartTimeout, err, t.logSuffix())
 	}
 	return nil

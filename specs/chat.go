@@ -15,11 +15,12 @@ import (
 var _ = Protocol("chat", func() {
 	DescribeClause("chat-1", func() {
 		Check("sends nothing to anyone when clients join", func(s *Session) {
-			conns := []*suite.Conn{s.Connect("A"), s.Connect("B"), s.Connect("C")}
-			errs := make([]error, len(conns))
+			r := chatRoom(s)
+			members := []*member{r.listen("A"), r.listen("B"), r.listen("C")}
+			errs := make([]error, len(members))
 			var wg sync.WaitGroup
-			for i, c := range conns {
-				wg.Go(func() { errs[i] = c.ExpectQuiet(quietWindow, "after clients joined") })
+			for i, m := range members {
+				wg.Go(func() { errs[i] = m.quiet(quietWindow, "after clients joined") })
 			}
 			wg.Wait()
 			must(firstError(errs))
@@ -29,7 +30,7 @@ var _ = Protocol("chat", func() {
 			a, b := r.join("A"), r.join("B")
 			must(a.WriteString("old news\n"))
 			must(r.expectFrom(b, a, "old news"))
-			must(r.connect("late").ExpectQuiet(quietWindow, "on joining after others talked"))
+			must(r.listen("late").quiet(quietWindow, "on joining after others talked"))
 		})
 	})
 
@@ -293,8 +294,9 @@ func longLine(sender string, n int) string {
 
 // senderOf finds which sender's long line a relayed line carries.
 func senderOf(senders []*member, line []byte) *member {
+	payload := string(withoutPrefix(line))
 	for _, m := range senders {
-		if strings.Contains(string(line), "]"+m.Name()+"-") {
+		if strings.HasPrefix(payload, m.Name()+"-") {
 			return m
 		}
 	}
@@ -322,7 +324,7 @@ func (r *room) expectSequencesWithin(to *member, want map[*member]int, within ti
 		}
 		var from *member
 		for m := range want {
-			if strings.HasSuffix(string(line), "]"+fmt.Sprintf("%s-%02d\n", m.Name(), next[m])) {
+			if string(withoutPrefix(line)) == fmt.Sprintf("%s-%02d\n", m.Name(), next[m]) {
 				from = m
 			}
 		}

@@ -46,12 +46,23 @@ const (
 )
 
 func newRoom(s *Session) *room {
-	return &room{s: s, exact: s.Target.SeesClientAddr(), prefixes: map[*member]string{}, joins: make(chan joinSeen, 1024)}
+	// With a profile's own prefix there is no address to check exactly.
+	exact := s.Target.SeesClientAddr() && config.Profile.prefix == nil
+	return &room{s: s, exact: exact, prefixes: map[*member]string{}, joins: make(chan joinSeen, 1024)}
 }
 
 // connect opens a chat connection that nobody reads: for clients that
 // must stay silent, or never read.
 func (r *room) connect(name string) *suite.Conn { return r.s.Connect(name) }
+
+// listen connects a member that reads but does not join through the
+// barrier: for checks that nothing arrives.
+func (r *room) listen(name string) *member {
+	m := &member{Conn: r.s.Connect(name), lines: make(chan []byte, 8192), joins: r.joins, done: make(chan struct{})}
+	r.readers = append(r.readers, m)
+	go m.read()
+	return m
+}
 
 // join connects a new member and returns once every earlier member has
 // received its join line, so the server has certainly registered it (and
@@ -122,6 +133,9 @@ func (m *member) read() {
 			m.end = err
 			return
 		}
+		if config.Profile.notice(line) {
+			continue // the server's own notice, which the profile says to ignore
+		}
 		if i := bytes.Index(line, []byte(joinMarker)); i >= 0 {
 			var who string
 			fmt.Sscanf(string(line[i+len(joinMarker):]), "%s", &who)
@@ -164,6 +178,16 @@ func (m *member) quiet(window time.Duration, why string) error {
 // prefixForm is "[HOST:PORT]" with an IPv4 host, or an IPv6 host in brackets.
 var prefixForm = regexp.MustCompile(`^\[(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+(%[0-9A-Za-z]+)?\]):\d{1,5}\]`)
 
+// withoutPrefix is a relayed line without its prefix ("[HOST:PORT]", or
+// the profile's), or the whole line when it has none.
+func withoutPrefix(line []byte) []byte {
+	form := prefixForm
+	if config.Profile.prefix != nil {
+		form = config.Profile.prefix
+	}
+	return line[len(form.Find(line)):]
+}
+
 // expectFrom checks that the next line at to is payload relayed from from:
 // "[HOST:PORT]payload\n", with from's address exactly when the room knows
 // it, else a well-formed prefix that is from's and no other member's.
@@ -186,10 +210,14 @@ func (r *room) checkRelayed(to, from *member, payload string, line []byte) error
 		}
 		return nil
 	}
-	prefix := prefixForm.Find(line)
+	form, formName := prefixForm, "[HOST:PORT]"
+	if config.Profile.prefix != nil {
+		form, formName = config.Profile.prefix, "the profile's prefix "+config.Profile.Chat.Prefix
+	}
+	prefix := form.Find(line)
 	if prefix == nil {
-		return suite.Errorf(suite.WrongBytes, "%s: expected %s's line as \"[HOST:PORT]\"%s\"\\n\", got %s: it does not start with [HOST:PORT]",
-			to.Name(), from.Name(), suite.Quote([]byte(payload)), suite.Quote(line))
+		return suite.Errorf(suite.WrongBytes, "%s: expected %s's line as %s then %s, got %s: it does not start with %s",
+			to.Name(), from.Name(), formName, suite.Quote([]byte(payload+"\n")), suite.Quote(line), formName)
 	}
 	if got := line[len(prefix):]; string(got) != payload+"\n" {
 		return suite.Errorf(suite.WrongBytes, "%s: after the prefix %s expected %s, got %s: %s",

@@ -6,6 +6,7 @@ package specs
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -28,6 +29,8 @@ type Config struct {
 	Targets map[string]suite.Target
 	// Strict makes a failed SHOULD clause a failure rather than a warning.
 	Strict bool
+	// Profile holds the parameters of a dialect; zero is canonical.
+	Profile Profile
 }
 
 var (
@@ -39,30 +42,71 @@ var (
 	declared = map[string]int{}
 )
 
-// Protocol declares the specs of one protocol, labelled with its name so a
-// run can select them (--label-filter, or --protocol in the command).
+// Protocol declares specs of one protocol. A protocol may be declared in
+// several files (its own, and clients.go); its specs run in the order of
+// its spec document, clause by clause.
 func Protocol(name string, body func()) bool {
-	return Describe(name, Label(name), func() {
-		declaring = name
-		AfterEach(func() {
-			// A failing spec's report carries what the server printed.
-			if t := config.Targets[name]; t != nil && CurrentSpecReport().Failed() {
-				if out := t.Output(); out != "" {
-					AddReportEntry("server output (last lines)", out)
-				}
-			}
-		})
-		body()
-	})
+	bodies[name] = append(bodies[name], body)
+	return true
 }
 
-// DescribeClause declares the specs that check one clause. The container's text is
-// the clause itself, as the spec document words it, and its labels are the
-// clause ID and level, so "--label-filter echo-4" runs just that clause.
+// bodies are the Protocol declarations, by protocol.
+var bodies = map[string][]func(){}
+
+// One top-level container per protocol, labelled with its name so a run
+// can select it (--label-filter, or --protocol in the command). Its
+// contents are built when Ginkgo builds the tree, once every file has
+// declared its specs.
+var _ = func() bool {
+	for _, name := range Protocols() {
+		Describe(name, Label(name), func() {
+			declaring = name
+			AfterEach(func() {
+				// A failing spec's report carries what the server printed.
+				if t := config.Targets[name]; t != nil && CurrentSpecReport().Failed() {
+					if out := t.Output(); out != "" {
+						AddReportEntry("server output (last lines)", out)
+					}
+				}
+			})
+			// Collect the clauses of every declaration, then declare them
+			// in the document's order.
+			collecting = &[]pendingClause{}
+			for _, body := range bodies[name] {
+				body()
+			}
+			clauses := *collecting
+			collecting = nil
+			slices.SortStableFunc(clauses, func(a, b pendingClause) int { return a.clause.Number - b.clause.Number })
+			for _, c := range clauses {
+				Describe(fmt.Sprintf("%s [%s] %s", c.clause.ID, c.clause.Level, c.clause.Text), Label(c.clause.ID, string(c.clause.Level)), c.body)
+			}
+		})
+	}
+	return true
+}()
+
+// A pendingClause is a DescribeClause waiting for its place.
+type pendingClause struct {
+	clause Clause
+	body   func()
+}
+
+// collecting gathers DescribeClause calls while a protocol is being built.
+var collecting *[]pendingClause
+
+// DescribeClause declares the specs that check one clause. The container's
+// text is the clause itself, as the spec document words it, and its labels
+// are the clause ID and level, so "--label-filter echo-4" runs just that
+// clause. It may be called only inside a Protocol body.
 func DescribeClause(id string, body func()) bool {
 	c := clauseByID(id)
 	declared[id]++
-	return Describe(fmt.Sprintf("%s [%s] %s", c.ID, c.Level, c.Text), Label(c.ID, string(c.Level)), body)
+	if collecting == nil {
+		panic(fmt.Sprintf("DescribeClause(%q) outside a Protocol body", id))
+	}
+	*collecting = append(*collecting, pendingClause{clause: c, body: body})
+	return true
 }
 
 // A Session is what a spec body gets: the server's address, a wire client

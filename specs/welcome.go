@@ -9,15 +9,16 @@ import (
 	"github.com/socketspec/conformance/suite"
 )
 
-// banner is the 29 bytes every welcome client must receive.
-const banner = "Hello, welcome to the server!"
+// banner is the text every welcome client must receive: the 29 bytes
+// "Hello, welcome to the server!", or the banner of the run's --profile.
+func banner() string { return config.Profile.banner() }
 
 // The welcome specs, one DescribeClause per clause of welcome.md.
 var _ = Protocol("welcome", func() {
 	DescribeClause("welcome-1", func() {
 		Check("sends the banner to a client that sends nothing", func(s *Session) {
 			c := s.Connect("client")
-			must(c.ExpectString(banner, "the banner (the client has sent nothing)", replyTimeout))
+			must(c.ExpectString(banner(), "the banner (the client has sent nothing)", replyTimeout))
 			must(expectBannerEnd(c))
 		})
 	})
@@ -25,7 +26,7 @@ var _ = Protocol("welcome", func() {
 	DescribeClause("welcome-2", func() {
 		Check("closes the connection within 2 s of the banner", func(s *Session) {
 			c := s.Connect("client")
-			must(c.ExpectString(banner, "the banner", replyTimeout))
+			must(c.ExpectString(banner(), "the banner", replyTimeout))
 			rest, err := c.ReadUntilEOF(64, "the banner", 2*time.Second)
 			if err != nil && !suite.IsKind(err, suite.NotClosed) {
 				must(err)
@@ -40,7 +41,7 @@ var _ = Protocol("welcome", func() {
 		Check("sends the banner even when the client writes first", func(s *Session) {
 			c := s.Connect("client")
 			must(c.WriteString("hello server, here is some data\r\n"))
-			must(c.ExpectString(banner, "the banner after the client wrote first", replyTimeout))
+			must(c.ExpectString(banner(), "the banner after the client wrote first", replyTimeout))
 			must(expectBannerEnd(c))
 		})
 	})
@@ -49,13 +50,13 @@ var _ = Protocol("welcome", func() {
 		Check("serves 10 concurrent clients while one never reads and one never closes", func(s *Session) {
 			s.Connect("never-reads") // connected first, never reads nor closes
 			stubborn := s.Connect("never-closes")
-			must(stubborn.ExpectString(banner, "the banner", replyTimeout))
+			must(stubborn.ExpectString(banner(), "the banner", replyTimeout))
 			errs := make([]error, 10)
 			var wg sync.WaitGroup
 			for i := range errs {
 				c := s.Connect(fmt.Sprintf("client%02d", i+1))
 				wg.Go(func() {
-					if errs[i] = c.ExpectString(banner, "the banner", replyTimeout); errs[i] == nil {
+					if errs[i] = c.ExpectString(banner(), "the banner", replyTimeout); errs[i] == nil {
 						errs[i] = expectBannerEnd(c)
 					}
 				})
@@ -69,7 +70,7 @@ var _ = Protocol("welcome", func() {
 		Check("ends with FIN, not RST, even when the client wrote first", func(s *Session) {
 			c := s.Connect("client")
 			must(c.WriteString(strings.Repeat("unsolicited data\n", 64)))
-			must(c.ExpectString(banner, "the banner", replyTimeout))
+			must(c.ExpectString(banner(), "the banner", replyTimeout))
 			_, err := c.ReadUntilEOF(64, "the banner", 2*time.Second)
 			if err == nil {
 				// The RST of a server that closed without reading may
@@ -89,7 +90,7 @@ var _ = Protocol("welcome", func() {
 			// closes is welcome-2's business, not this clause's.
 			for i := range 200 {
 				c := s.Connect(fmt.Sprintf("client%03d", i+1))
-				must(c.ExpectString(banner, "the banner", replyTimeout))
+				must(c.ExpectString(banner(), "the banner", replyTimeout))
 				c.Close()
 			}
 		})

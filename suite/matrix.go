@@ -65,13 +65,13 @@ func (m Matrix) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%-*s", width+2, "implementation")
 	for _, p := range m.Protocols {
-		fmt.Fprintf(w, "  %-10s", p)
+		fmt.Fprintf(w, "  %-*s", max(len(p), len("skipped")), p)
 	}
 	fmt.Fprintln(w)
 	for _, r := range m.Rows {
 		fmt.Fprintf(w, "%-*s", width+2, r.Implementation)
 		for _, p := range m.Protocols {
-			fmt.Fprintf(w, "  %-10s", r.Cell(p))
+			fmt.Fprintf(w, "  %-*s", max(len(p), len("skipped")), r.Cell(p))
 		}
 		fmt.Fprintln(w)
 	}

@@ -67,6 +67,20 @@ func (p ProtocolResult) Count(s Status) int {
 	return n
 }
 
+// SkippedChecks counts the checks that could not run here (a client
+// program not installed), whatever their clause's status.
+func (p ProtocolResult) SkippedChecks() int {
+	n := 0
+	for _, c := range p.Clauses {
+		for _, ch := range c.Checks {
+			if ch.Status == Skipped {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // Verdict is "passed" when no MUST clause failed (and, under --strict, no
 // SHOULD clause), "failed" otherwise, "not run" when no clause ran.
 func (p ProtocolResult) Verdict() Status {
@@ -145,6 +159,9 @@ func (r Result) WriteSummary(w io.Writer) {
 			p.Count(Passed), p.Count(Failed), p.Count(Warned))
 		if n := p.Count(NotRun); n > 0 {
 			fmt.Fprintf(w, ", %d not run", n)
+		}
+		if n := p.SkippedChecks(); n > 0 {
+			fmt.Fprintf(w, ", %d checks skipped", n)
 		}
 		fmt.Fprintf(w, "  (%s)\n", p.Target)
 	}

@@ -55,6 +55,7 @@ type options struct {
 	junit     string
 	json      string
 	verbose   bool
+	profile   specs.Profile
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -64,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		fmt.Fprintln(stderr, "usage: conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND {port}' | --impl go) [flags]; see --help")
+		fmt.Fprintln(stderr, "usage: conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND {port}' | --impl go|python|c [--local] | --image IMAGE --port N) [flags]; see --help")
 		return exitUsage
 	}
 	if opts.list {
@@ -110,7 +111,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, p := range opts.protocols {
 		fmt.Fprintf(stdout, "socketspec: checking %s against %s at %s\n", p, targets[p].Name(), targets[p].Addr())
 	}
-	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict}, sc, rc)
+	if opts.profile.Name != "" {
+		fmt.Fprintf(stdout, "socketspec: with the dialect of --profile %s: the verdict is for that dialect, not the canonical protocol\n", opts.profile.Name)
+	}
+	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile}, sc, rc)
 	res.WriteSummary(stdout)
 
 	if opts.json != "" {
@@ -154,6 +158,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
+	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
 	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation (go, python, c; in containers and locally) against every protocol")
 	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
 	if err := fs.Parse(args); err != nil {
@@ -161,6 +166,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (did you quote the --cmd command?)", fs.Arg(0))
+	}
+	if *profile != "" {
+		var err error
+		if o.profile, err = specs.LoadProfile(*profile); err != nil {
+			return o, fmt.Errorf("--profile: %v", err)
+		}
 	}
 
 	if o.matrix {
