@@ -105,6 +105,16 @@ var _ = Protocol("greeter", func() {
 		})
 	})
 
+	DescribeClause("greeter-10", func() {
+		Check("answers each of three names within 200 ms", func(s *Session) {
+			c := s.welcomed("client")
+			for _, name := range []string{"Ada", "Grace", "Linus"} {
+				must(c.WriteString(name + "\n"))
+				must(c.ExpectString("Hello, "+name+"!\n", "the greeting for "+name+" (within 200 ms)", 200*time.Millisecond))
+			}
+		})
+	})
+
 	DescribeClause("greeter-9", func() {
 		Check("answers a 4096-byte name", func(s *Session) {
 			c := s.welcomed("client")
