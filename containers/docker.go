@@ -129,7 +129,7 @@ func (e *Engine) Target(name, image, network string, port int, cmd []string, rea
 // fault of its own.
 func (e *Engine) ImplTarget(impl Impl, image, protocol, network string) (suite.Target, error) {
 	if network == suite.UDP {
-		port, err := freeUDPPort()
+		port, err := suite.FreePort(suite.UDP)
 		if err != nil {
 			return nil, err
 		}
@@ -138,15 +138,6 @@ func (e *Engine) ImplTarget(impl Impl, image, protocol, network string) (suite.T
 		return t, nil
 	}
 	return e.Target(impl.Name, image, network, ContainerPort, impl.InContainer(protocol, ContainerPort), "listening on", true), nil
-}
-
-func freeUDPPort() (int, error) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
 type containerTarget struct {

@@ -41,15 +41,7 @@ func TestServersStopCleanly(t *testing.T) {
 			conns[2].SetReadDeadline(time.Now().Add(time.Second))
 			conns[2].Read(make([]byte, 1))
 
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve returned %v after cancel, want nil", err)
-				}
-			case <-time.After(3 * time.Second):
-				t.Fatal("Serve did not return within 3 s of cancel")
-			}
+			expectStop(t, cancel, done)
 		})
 	}
 }
@@ -76,15 +68,21 @@ func TestPacketServersStopCleanly(t *testing.T) {
 			if _, err := c.Read(make([]byte, 64)); err != nil {
 				t.Fatalf("no answer: %v", err)
 			}
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve returned %v after cancel, want nil", err)
-				}
-			case <-time.After(3 * time.Second):
-				t.Fatal("Serve did not return within 3 s of cancel")
-			}
+			expectStop(t, cancel, done)
 		})
+	}
+}
+
+// expectStop cancels a server and expects Serve to return nil within 3 s.
+func expectStop(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve returned %v after cancel, want nil", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Serve did not return within 3 s of cancel")
 	}
 }

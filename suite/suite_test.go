@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -190,12 +191,18 @@ func TestReadResponse(t *testing.T) {
 }
 
 // helperServer is the program the command-target tests start: this test
-// binary, re-run with SUITE_HELPER_SERVER set. It starts a child that must
-// die with it, prints a line, and serves echo on the port it is given.
+// binary, re-run with SUITE_HELPER_SERVER set. It starts a child that holds
+// the write end of the FIFO named by SUITE_HELPER_FIFO (so the test sees
+// EOF when it dies), prints a line, and serves echo on the port it is given.
 func helperServer() {
+	fifo, err := os.OpenFile(os.Getenv("SUITE_HELPER_FIFO"), os.O_WRONLY, 0)
+	if err != nil {
+		os.Exit(3)
+	}
 	child := exec.Command("sleep", "300")
+	child.Stdout = fifo
 	child.Start()
-	fmt.Printf("child %d\n", child.Process.Pid)
+	fifo.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Args[len(os.Args)-1])
 	if err != nil {
 		os.Exit(3)
@@ -211,8 +218,20 @@ func helperServer() {
 }
 
 func TestCommandTargetStartsAndStopsTheWholeProcessGroup(t *testing.T) {
+	// The server's child holds the write end of a FIFO: reading it gives
+	// EOF exactly when every process holding it has died.
+	fifo := filepath.Join(t.TempDir(), "alive")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	alive, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alive.Close()
+
 	self, _ := os.Executable()
-	target := Command(TCP, "SUITE_HELPER_SERVER=1 "+self+" {port}")
+	target := Command(TCP, "SUITE_HELPER_SERVER=1 SUITE_HELPER_FIFO="+fifo+" "+self+" {port}")
 	if err := target.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -221,26 +240,14 @@ func TestCommandTargetStartsAndStopsTheWholeProcessGroup(t *testing.T) {
 	if err := c.ExpectString("ping", "the echo", time.Second); err != nil {
 		t.Fatal(err)
 	}
-	out := target.Output()
-	var child int
-	fmt.Sscanf(out, "child %d", &child)
-	if child == 0 || !strings.Contains(out, "helper listening") {
-		t.Fatalf("output not kept: %q", out)
+	if !strings.Contains(target.Output(), "helper listening") {
+		t.Fatalf("output not kept: %q", target.Output())
 	}
 	target.Stop()
 	target.Stop() // a second Stop is harmless
-	if err := syscall.Kill(child, 0); err == nil {
-		// The child may linger as a zombie of the killed helper for a moment.
-		deadline := time.Now().Add(2 * time.Second)
-		for syscall.Kill(child, 0) == nil && time.Now().Before(deadline) {
-			if state, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); bytes.Contains(state, []byte(") Z ")) {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if state, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); err == nil && !bytes.Contains(state, []byte(") Z ")) {
-			t.Errorf("the server's child %d outlived Stop: %s", child, state)
-		}
+	alive.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := alive.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("the server's child outlived Stop: reading its FIFO gave %v, not EOF", err)
 	}
 }
 

@@ -165,7 +165,7 @@ func (t *command) Start(ctx context.Context) error {
 	if !strings.Contains(t.cmdline, "{port}") {
 		return fmt.Errorf("--cmd %q has no {port}: the suite chooses the port and substitutes it", t.cmdline)
 	}
-	port, err := freePort(t.network)
+	port, err := FreePort(t.network)
 	if err != nil {
 		return err
 	}
@@ -176,6 +176,9 @@ func (t *command) Start(ctx context.Context) error {
 	t.cmd = exec.Command("/bin/sh", "-c", line)
 	t.cmd.Stdout, t.cmd.Stderr = t.out, t.out
 	t.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A descendant that left the process group may hold our output pipe
+	// open for ever; Wait must not wait for it once the server is gone.
+	t.cmd.WaitDelay = time.Second
 	if err := t.cmd.Start(); err != nil {
 		return fmt.Errorf("cannot run %q: %v", line, err)
 	}
@@ -244,8 +247,9 @@ func (t *command) answers() bool {
 	return err == nil
 }
 
-// freePort asks the kernel for a free port on 127.0.0.1.
-func freePort(network string) (int, error) {
+// FreePort asks the kernel for a free port on 127.0.0.1, for network
+// TCP or UDP.
+func FreePort(network string) (int, error) {
 	if network == UDP {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/socketspec/conformance/reference/internal/serve"
+	"github.com/socketspec/conformance/reference/serve"
 )
 
 const (

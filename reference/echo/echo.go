@@ -7,7 +7,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/socketspec/conformance/reference/internal/serve"
+	"github.com/socketspec/conformance/reference/serve"
 )
 
 // IdleTimeout closes a connection on which nothing has been received for

@@ -9,7 +9,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/socketspec/conformance/reference/internal/serve"
+	"github.com/socketspec/conformance/reference/serve"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"context"
 	"net"
 
-	"github.com/socketspec/conformance/reference/internal/serve"
+	"github.com/socketspec/conformance/reference/serve"
 )
 
 // Serve answers datagrams on pc until ctx is cancelled.

@@ -8,7 +8,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/socketspec/conformance/reference/internal/serve"
+	"github.com/socketspec/conformance/reference/serve"
 )
 
 // Banner is what every client receives, at once, before anything else.

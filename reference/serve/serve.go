@@ -1,4 +1,6 @@
-// Package serve is the accept loop shared by the TCP reference servers:
+// Package serve is the accept loop shared by the TCP reference servers
+// (and by the faulty servers in fixtures/, which are correct but for one
+// fault):
 // a goroutine per connection, a cap on open connections, and a shutdown
 // that closes the listener and every connection and waits for all of them.
 package serve
