@@ -18,10 +18,6 @@ import (
 // shorter; this is the backstop that guarantees a run never hangs.
 const checkTimeout = 60 * time.Second
 
-// warningPrefix marks a SHOULD failure reported as a warning (a skipped
-// spec with this message), so that reports can tell it from other skips.
-const warningPrefix = "WARNING: SHOULD clause not met"
-
 // Config says what the specs run against.
 type Config struct {
 	// Targets are the servers under test, by protocol. They are started
@@ -148,7 +144,7 @@ func fail(message string, callerSkip ...int) {
 	labels := CurrentSpecReport().Labels()
 	for _, l := range labels {
 		if l == string(Should) && !config.Strict {
-			Skip(warningPrefix+" (a failure with --strict):\n"+message, skip)
+			Skip(suite.WarningLead+message, skip)
 		}
 	}
 	Fail(message, skip)

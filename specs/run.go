@@ -78,7 +78,7 @@ func statusOf(spec types.SpecReport, strict bool) suite.Status {
 	switch {
 	case spec.State == types.SpecStatePassed:
 		return suite.Passed
-	case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.Failure.Message, warningPrefix):
+	case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.Failure.Message, suite.WarningLead):
 		return suite.Warned
 	case spec.State == types.SpecStateTimedout && !strict && slices.Contains(spec.Labels(), string(Should)):
 		// The fail handler turns a SHOULD failure into a warning, but a

@@ -126,7 +126,7 @@ func (m Matrix) notes() []string {
 				}
 				for _, ch := range c.Checks {
 					if ch.Status == c.Status {
-						out = append(out, fmt.Sprintf("%s: %s %s %s: %s", r.Implementation, strings.ToUpper(mark(c.Status)), c.ID, ch.Name, firstLine(strings.TrimPrefix(ch.Message, warningLead))))
+						out = append(out, fmt.Sprintf("%s: %s %s %s: %s", r.Implementation, strings.ToUpper(mark(c.Status)), c.ID, ch.Name, firstLine(strings.TrimPrefix(ch.Message, WarningLead))))
 						break
 					}
 				}

@@ -134,7 +134,7 @@ func (r Result) WriteSummary(w io.Writer) {
 			for _, ch := range c.Checks {
 				if ch.Status == Warned {
 					fmt.Fprintf(w, "\nWARNING %s %s: %s\n  %s\n", c.ID, c.Level, ch.Name,
-						strings.ReplaceAll(strings.TrimPrefix(ch.Message, warningLead), "\n", "\n  "))
+						strings.ReplaceAll(strings.TrimPrefix(ch.Message, WarningLead), "\n", "\n  "))
 				}
 			}
 		}
@@ -146,7 +146,7 @@ func (r Result) WriteSummary(w io.Writer) {
 			for _, ch := range c.Checks {
 				switch ch.Status {
 				case Failed, Warned:
-					fmt.Fprintf(w, "          %s: %s\n", ch.Name, firstLine(strings.TrimPrefix(ch.Message, warningLead)))
+					fmt.Fprintf(w, "          %s: %s\n", ch.Name, firstLine(strings.TrimPrefix(ch.Message, WarningLead)))
 				case Skipped:
 					fmt.Fprintf(w, "          skipped: %s: %s\n", ch.Name, firstLine(ch.Message))
 				}
@@ -170,8 +170,10 @@ func (r Result) WriteSummary(w io.Writer) {
 	}
 }
 
-// warningLead is how a warning's message starts (see specs).
-const warningLead = "WARNING: SHOULD clause not met (a failure with --strict):\n"
+// WarningLead starts the message of a check whose SHOULD clause was not
+// met outside --strict: the specs report it so (a skip with this message),
+// and the reports show the message without it.
+const WarningLead = "WARNING: SHOULD clause not met (a failure with --strict):\n"
 
 func verdictWord(s Status) string {
 	switch s {

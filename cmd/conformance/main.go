@@ -100,7 +100,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sc.FocusStrings = []string{opts.focus}
 	}
 	sc.Timeout = 30 * time.Minute
-	// A fixed order, so that two runs against the same server read the same.
+	// Specs run in document order; a fixed seed fixes the order of the
+	// protocols too, so that two runs against a server read the same.
 	sc.RandomSeed = 1
 	rc := types.NewDefaultReporterConfig()
 	rc.NoColor = !isTerminal(os.Stdout)
