@@ -145,7 +145,25 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	var protocol string
 	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// A bad flag gets one line from run, not the whole help: the flag
+	// package writes nothing, and the help is printed for --help only.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `conformance checks a server against the socketspec specs (specs/*.md), clause by clause.
+
+  conformance --protocol NAME --addr HOST:PORT             a server already running
+  conformance --protocol NAME --cmd 'COMMAND {port}'       a server it starts, on a free port
+  conformance --protocol NAME --image IMAGE --port N       a server in your container image
+  conformance --protocol NAME|all --impl go|python|c [--local]   this project's implementations
+  conformance --matrix                                     every implementation, every protocol
+  conformance --list [--protocol NAME]                     the clauses
+
+Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
+1 a clause failed; 2 usage error, or the server could not be checked.
+
+`)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&protocol, "protocol", "", "protocol to check: "+strings.Join(specs.Protocols(), ", ")+" (\"all\" with --impl or --list)")
 	fs.StringVar(&o.addr, "addr", "", "check the server already listening at `HOST:PORT`")
 	fs.StringVar(&o.cmdline, "cmd", "", "start this shell `COMMAND` with {port} replaced by a free port, check it, stop it")
@@ -163,6 +181,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation (go, python, c; in containers and locally) against every protocol")
 	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
+		}
 		return o, err
 	}
 	if fs.NArg() > 0 {
