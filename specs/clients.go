@@ -37,6 +37,9 @@ import (
 const (
 	clientTimeout  = 10 * time.Second
 	requestTimeout = 5 * time.Second
+	// A browser starts slowly on a loaded machine: seen taking over 10 s
+	// to exit with sixteen runs at once, the page long since rendered.
+	browserTimeout = 30 * time.Second
 )
 
 // program returns the path of a client program, or skips the check.
@@ -50,8 +53,12 @@ func program(name, debianPackage string) string {
 
 // run runs a client program and notes it in the transcript.
 func (s *Session) run(stdin []byte, name string, args ...string) []byte {
+	within := clientTimeout
+	if filepath.Base(name) == "chromium" {
+		within = browserTimeout
+	}
 	s.Transcript().Note(filepath.Base(name), "runs %s %s", filepath.Base(name), strings.Join(args, " "))
-	out, _, err := suite.RunProgram(clientTimeout, stdin, name, args...)
+	out, _, err := suite.RunProgram(within, stdin, name, args...)
 	s.Transcript().Note(filepath.Base(name), "printed %d bytes: %s", len(out), suite.Quote(out[:min(len(out), 120)]))
 	must(err)
 	return out
