@@ -110,33 +110,3 @@ func (d *Datagrams) ExpectQuiet(window time.Duration, why string) error {
 	}
 	return err
 }
-
-// probeUDP waits until a datagram sent to addr gets any answer.
-func probeUDP(addr string, deadline time.Time, stop <-chan struct{}) error {
-	pc, err := net.ListenPacket("udp", ":0")
-	if err != nil {
-		return err
-	}
-	defer pc.Close()
-	server, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, maxDatagram)
-	last := fmt.Errorf("no answer to a probe datagram")
-	for time.Now().Before(deadline) {
-		pc.WriteTo([]byte("socketspec-probe"), server)
-		pc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		if _, _, err := pc.ReadFrom(buf); err == nil {
-			return nil
-		} else if !os.IsTimeout(err) {
-			last = err
-		}
-		select {
-		case <-stop:
-			return last
-		default:
-		}
-	}
-	return last
-}
