@@ -17,11 +17,11 @@ vet:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on: $$unformatted"; exit 1; fi
 
 # The meta-tests (fixtures/) run the conformance command many times, mostly
-# waiting on servers: -parallel 16 keeps them short. Ginkgo refuses go test's
-# -parallel, so the specs package runs on its own.
+# waiting on servers: -parallel 16 keeps them short. Ginkgo suites (specs/
+# and the embedding example) run apart, without go test's -parallel.
 unit:
-	$(GO) test -race -count=1 ./specs
-	$(GO) test -race -count=1 -parallel 16 $$($(GO) list ./... | grep -v '/specs$$')
+	$(GO) test -race -count=1 ./specs/...
+	$(GO) test -race -count=1 -parallel 16 $$($(GO) list ./... | grep -v '/specs\(/\|$$\)')
 
 # Part of `unit` too, through go test ./...; this prints the verdicts.
 peers:

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,7 +72,7 @@ func (e *Engine) EnsureImage(ctx context.Context, root string, impl Impl, log io
 	fmt.Fprintf(log, "building %s from %s\n", tag, impl.Dir)
 	_, err = e.provider.BuildImage(ctx, &testcontainers.ContainerRequest{
 		FromDockerfile: testcontainers.FromDockerfile{
-			Context:        filepath.Join(root, impl.Dir),
+			Context:        impl.dir(root),
 			Dockerfile:     "Dockerfile",
 			Repo:           repo,
 			Tag:            version,

@@ -9,6 +9,7 @@ import (
 	"github.com/socketspec/conformance/reference/greeter"
 	"github.com/socketspec/conformance/reference/greeterudp"
 	"github.com/socketspec/conformance/reference/httphello"
+	"github.com/socketspec/conformance/reference/timestampecho"
 	"github.com/socketspec/conformance/reference/welcome"
 	"github.com/socketspec/conformance/suite"
 )
@@ -20,6 +21,8 @@ var Servers = map[string]suite.ServeFunc{
 	"http-hello": httphello.Serve,
 	"chat":       chat.Serve,
 	"greeter":    greeter.Serve,
+
+	"timestamp-echo": timestampecho.Serve,
 }
 
 // PacketServers maps each UDP protocol to its reference server.

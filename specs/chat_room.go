@@ -2,23 +2,36 @@ package specs
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 
 	"github.com/socketspec/conformance/suite"
 )
 
 // A room is the chat clients of one spec. Members join through a barrier
 // (see "How the suite knows a client has joined" in chat.md), and each has a
-// goroutine reading the lines relayed to it.
+// goroutine reading the lines relayed to it. The matchers below wait on what
+// those readers saw:
+//
+//	Eventually(b).WithContext(ctx).Within(replyTimeout).Should(r.relayedFrom(a, "hello"))
+//	Consistently(a).WithContext(ctx).Within(quietWindow).Should(noRelayedLine("after sending a line"))
 type room struct {
 	s       *Session
-	exact   bool      // the server sees our clients' own addresses (no NAT)
-	members []*member // joined, in order
-	readers []*member // every member whose reader goroutine was started
-	joins   chan joinSeen
+	profile Profile
+	exact   bool          // the server sees our clients' own addresses (no NAT)
+	members []*member     // joined, in order
+	readers []*member     // every member whose reader goroutine was started
+	joins   chan joinSeen // join lines the readers saw
+	closing chan struct{} // closed when the room closes: readers stop
 
 	mu       sync.Mutex
 	prefixes map[*member]string // the prefix each member's lines carry, once seen
@@ -30,9 +43,14 @@ type member struct {
 	*suite.Conn
 	lines chan []byte   // closed when reading ends
 	end   error         // why reading ended, valid once lines is closed
-	joins chan joinSeen // the room's
 	done  chan struct{} // closed when the reader has returned
 }
+
+// GoString names the member. Gomega formats the actual value of
+// Eventually(ctx, m) with %#v (to tell a context from a duration): this
+// keeps that cheap, and from reading the fields the reader goroutine
+// writes. The specs write Eventually(m).WithContext(ctx), which avoids it.
+func (m *member) GoString() string { return "chat member " + m.Name() }
 
 // joinSeen says that the join line of the member named who reached at.
 type joinSeen struct {
@@ -43,136 +61,397 @@ type joinSeen struct {
 const (
 	maxChatLine = 128 << 10 // longest relayed line the reader accepts: a 64 KiB line may be relayed
 	joinMarker  = "socketspec-join "
+	joinTimeout = 5 * time.Second        // for a join line to reach every member
+	joinRepeat  = 250 * time.Millisecond // a newcomer says its join line again this often
 )
 
 func newRoom(s *Session) *room {
 	// With a profile's own prefix there is no address to check exactly.
-	exact := s.Target.SeesClientAddr() && config.Profile.prefix == nil
-	return &room{s: s, exact: exact, prefixes: map[*member]string{}, joins: make(chan joinSeen, 1024)}
+	exact := s.Target.SeesClientAddr() && s.Profile.prefix == nil
+	return &room{
+		s: s, profile: s.Profile, exact: exact,
+		joins: make(chan joinSeen, 1024), closing: make(chan struct{}),
+		prefixes: map[*member]string{},
+	}
 }
-
-// connect opens a chat connection that nobody reads: for clients that
-// must stay silent, or never read.
-func (r *room) connect(name string) *suite.Conn { return r.s.Connect(name) }
 
 // listen connects a member that reads but does not join through the
 // barrier: for checks that nothing arrives.
-func (r *room) listen(name string) *member {
-	m := &member{Conn: r.s.Connect(name), lines: make(chan []byte, 8192), joins: r.joins, done: make(chan struct{})}
-	r.readers = append(r.readers, m)
-	go m.read()
+func (r *room) listen(ctx context.Context, name string) *member {
+	GinkgoHelper()
+	m := r.newMember(name)
+	r.startReading(ctx, m)
 	return m
 }
 
 // join connects a new member and returns once every earlier member has
 // received its join line, so the server has certainly registered it (and
-// them). It fails the spec if that takes more than 5 s.
-func (r *room) join(name string) *member {
-	m := &member{Conn: r.s.Connect(name), lines: make(chan []byte, 8192), joins: r.joins, done: make(chan struct{})}
-	r.readers = append(r.readers, m)
-	go m.read()
-	if len(r.members) > 0 {
-		must(r.barrier(m))
-	}
+// them). It fails the spec if that takes more than joinTimeout.
+func (r *room) join(ctx context.Context, name string) *member {
+	GinkgoHelper()
+	m := r.listen(ctx, name)
+	r.s.Eventually(m).WithContext(ctx).Within(joinTimeout).Should(r.joinHeard())
 	r.members = append(r.members, m)
 	return m
 }
 
-// joinNeverReading connects a client that will never read, and returns once
-// the others have its join line. Later joiners do not wait for it.
-func (r *room) joinNeverReading(name string) *suite.Conn {
-	m := &member{Conn: r.s.Connect(name)}
-	must(r.barrier(m))
-	return m.Conn
+// joinUnread connects a client that nothing reads (until startReading, if
+// ever), and returns once the members have its join line. Later joiners do
+// not wait for it.
+func (r *room) joinUnread(ctx context.Context, name string) *member {
+	GinkgoHelper()
+	m := r.newMember(name)
+	r.s.Eventually(m).WithContext(ctx).Within(joinTimeout).Should(r.joinHeard())
+	return m
 }
 
-// barrier has m say its join line every 250 ms until every member has it.
-func (r *room) barrier(m *member) error {
-	deadline := time.Now().Add(5 * time.Second)
-	waiting := map[*member]bool{}
-	for _, other := range r.members {
-		waiting[other] = true
-	}
-	for attempt := 1; len(waiting) > 0; attempt++ {
-		if time.Now().After(deadline) {
-			var names []string
-			for other := range waiting {
-				names = append(names, other.Name())
-			}
-			return suite.Errorf(suite.TimedOut, "%s joined, but after 5 s its join line %q had not reached %v: is the server relaying lines to every other client?", m.Name(), joinMarker+m.Name(), names)
-		}
-		if err := m.WriteString(fmt.Sprintf("%s%s %d\n", joinMarker, m.Name(), attempt)); err != nil {
-			return err
-		}
-		retry := time.After(250 * time.Millisecond)
-	wait:
-		for len(waiting) > 0 {
-			select {
-			case seen := <-r.joins:
-				if seen.who == m.Name() {
-					delete(waiting, seen.at)
-				}
-			case <-retry:
-				break wait
-			}
-		}
-	}
-	return nil
+// newMember connects a member, with no reader yet.
+func (r *room) newMember(name string) *member {
+	GinkgoHelper()
+	return &member{Conn: r.s.Connect(name), lines: make(chan []byte, 8192), done: make(chan struct{})}
 }
 
-// read runs in its own goroutine until the connection ends.
-func (m *member) read() {
+// startReading starts m's reader goroutine.
+func (r *room) startReading(ctx context.Context, m *member) {
+	r.readers = append(r.readers, m)
+	go r.read(ctx, m)
+}
+
+// read runs in its own goroutine until the connection ends. It reads with
+// a Gomega of its own that never fails the spec: how reading ended is kept
+// in m.end, for the matchers to report.
+func (r *room) read(ctx context.Context, m *member) {
 	defer close(m.done)
 	defer close(m.lines)
+	var failure string
+	g := NewGomega(func(message string, _ ...int) { failure = message })
 	for {
-		line, err := m.ReadLine(maxChatLine, "a relayed line", time.Second)
-		if suite.IsKind(err, suite.TimedOut) {
-			continue
-		}
-		if err != nil {
-			m.end = err
+		var line []byte
+		// No line for the whole of a spec's time is the end of reading too.
+		if !g.Eventually(m.Conn).WithContext(ctx).Within(checkTimeout).Should(suite.ReceiveLine(maxChatLine, "a relayed line", &line)) {
+			m.end = suite.ParseDiagnosis(suite.StripAsyncPreamble(failure))
 			return
 		}
-		if config.Profile.notice(line) {
+		if r.profile.notice(line) {
 			continue // the server's own notice, which the profile says to ignore
 		}
 		if i := bytes.Index(line, []byte(joinMarker)); i >= 0 {
 			var who string
 			fmt.Sscanf(string(line[i+len(joinMarker):]), "%s", &who)
 			select {
-			case m.joins <- joinSeen{at: m, who: who}:
+			case r.joins <- joinSeen{at: m, who: who}:
 			default: // nobody is waiting for joins any more
 			}
 			continue
 		}
-		m.lines <- line
+		select {
+		case m.lines <- line:
+		case <-r.closing:
+			m.end = suite.Errorf(suite.ClosedEarly, "%s: the room closed", m.Name())
+			return
+		}
 	}
 }
 
-// next returns the next relayed line, or fails after the given time.
-func (m *member) next(what string, within time.Duration) ([]byte, error) {
-	select {
-	case line, ok := <-m.lines:
-		if !ok {
-			return nil, m.end
-		}
-		return line, nil
-	case <-time.After(within):
-		return nil, suite.Errorf(suite.TimedOut, "%s: timed out after %v waiting for %s", m.Name(), within, what)
+// close ends every member's connection and waits for their readers.
+func (r *room) close() {
+	close(r.closing)
+	r.s.Close()
+	for _, m := range r.readers {
+		<-m.done
 	}
 }
 
-// quiet checks that no relayed line arrives at m during a quiet window.
-func (m *member) quiet(window time.Duration, why string) error {
+// A wait is a matcher for Eventually and Consistently whose actual value
+// is a member of the room. Each poll looks, without blocking, at what has
+// reached the member, and says whether what the spec waits for has happened
+// (matched), whether that can still change (final), and, when it has not
+// matched, how to diagnose it given how long the wait has lasted. A final
+// wait does not poll again. The mutex is there because Ginkgo may ask for
+// the failure message from another goroutine (a progress report while the
+// spec is still waiting).
+type wait struct {
+	poll func(m *member) (matched, final bool, diagnose func(waited time.Duration) string)
+
+	mu       sync.Mutex
+	started  time.Time
+	matched  bool
+	final    bool
+	diagnose func(time.Duration) string
+}
+
+func (w *wait) Match(actual any) (bool, error) {
+	m, ok := actual.(*member)
+	if !ok {
+		return false, fmt.Errorf("specs: this matcher waits on a chat member, not a %T", actual)
+	}
+	w.mu.Lock()
+	if w.final {
+		defer w.mu.Unlock()
+		return w.matched, nil
+	}
+	if w.started.IsZero() {
+		w.started = time.Now()
+	}
+	w.mu.Unlock()
+	matched, final, diagnose := w.poll(m)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.matched, w.final, w.diagnose = matched, final, diagnose
+	return matched, nil
+}
+
+// FailureMessage is the diagnosis of the last poll.
+func (w *wait) FailureMessage(any) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.diagnose == nil {
+		return ""
+	}
+	return w.diagnose(time.Since(w.started).Round(100 * time.Millisecond))
+}
+
+func (w *wait) NegatedFailureMessage(actual any) string { return w.FailureMessage(actual) }
+
+// MatchMayChangeInTheFuture is false once the wait is settled: Eventually
+// then stops at once, and Consistently too, satisfied if it matched.
+func (w *wait) MatchMayChangeInTheFuture(any) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.final
+}
+
+// diagnosis is a diagnosis that does not depend on how long the wait lasted.
+func diagnosis(kind suite.Kind, format string, args ...any) func(time.Duration) string {
+	d := string(kind) + ": " + fmt.Sprintf(format, args...)
+	return func(time.Duration) string { return d }
+}
+
+// failed diagnoses a wait that err ended: a failed write, a wrong line, or
+// the end of a member's reading.
+func failed(err error) func(time.Duration) string {
+	return func(time.Duration) string { return err.Error() }
+}
+
+// timedOut diagnoses a wait of m for what that is still going on: if it
+// ends now, it ends by running out of time.
+func timedOut(m *member, what string) func(time.Duration) string {
+	return func(waited time.Duration) string {
+		return fmt.Sprintf("%s: %s: timed out after %v waiting for %s", suite.TimedOut, m.Name(), waited, what)
+	}
+}
+
+// nextLine takes the next line relayed to m, if one has arrived. When
+// reading has ended, it returns the diagnosis of why.
+func nextLine(m *member) (line []byte, arrived bool, ended func(time.Duration) string) {
 	select {
 	case line, ok := <-m.lines:
 		if !ok {
-			return suite.Errorf(suite.ClosedEarly, "%s: the connection ended (%v) %s", m.Name(), m.end, why)
+			return nil, false, failed(m.end)
 		}
-		return suite.Errorf(suite.UnexpectedBytes, "%s: expected nothing %s, but received %s", m.Name(), why, suite.Quote(line))
-	case <-time.After(window):
-		return nil
+		return line, true, nil
+	default:
+		return nil, false, nil
 	}
+}
+
+// relayedLine is for Eventually: it takes the next line relayed to the
+// member and stores it in *line; what names the line in a failure.
+func relayedLine(what string, line *[]byte) types.GomegaMatcher {
+	return &wait{poll: func(m *member) (bool, bool, func(time.Duration) string) {
+		l, arrived, ended := nextLine(m)
+		switch {
+		case ended != nil:
+			return false, true, ended
+		case !arrived:
+			return false, false, timedOut(m, what)
+		}
+		*line = l
+		return true, true, nil
+	}}
+}
+
+// noRelayedLine is for Consistently: it matches as long as no line is
+// relayed to the member and its connection is open; why says when nothing
+// is due ("after sending a line").
+func noRelayedLine(why string) types.GomegaMatcher {
+	return &wait{poll: func(m *member) (bool, bool, func(time.Duration) string) {
+		select {
+		case line, ok := <-m.lines:
+			if !ok {
+				return false, true, diagnosis(suite.ClosedEarly, "%s: the connection ended (%v) %s", m.Name(), m.end, why)
+			}
+			return false, true, diagnosis(suite.UnexpectedBytes, "%s: expected nothing %s, but received %s", m.Name(), why, suite.Quote(line))
+		default:
+			return true, false, nil
+		}
+	}}
+}
+
+// relayedFrom is for Eventually: the next line relayed to the member must
+// be payload from from, "[HOST:PORT]payload\n" (see checkRelayed).
+func (r *room) relayedFrom(from *member, payload string) types.GomegaMatcher {
+	what := fmt.Sprintf("%s's line %s", from.Name(), suite.Quote([]byte(payload)))
+	return &wait{poll: func(to *member) (bool, bool, func(time.Duration) string) {
+		line, arrived, ended := nextLine(to)
+		switch {
+		case ended != nil:
+			return false, true, ended
+		case !arrived:
+			return false, false, timedOut(to, what)
+		}
+		if err := r.checkRelayed(to, from, payload, line); err != nil {
+			return false, true, failed(err)
+		}
+		return true, true, nil
+	}}
+}
+
+// relayedInSequence is for Eventually: the member receives lines "NAME-NN"
+// numbered 00 up from every sender, want[sender] of each, in each sender's
+// order, interleaved in any way, and nothing else in between. It consumes
+// them as they come, and no more.
+func (r *room) relayedInSequence(want map[*member]int) types.GomegaMatcher {
+	next := map[*member]int{}
+	byName := map[string]*member{}
+	got, total := 0, 0
+	for m, n := range want {
+		byName[m.Name()] = m
+		total += n
+	}
+	return &wait{poll: func(to *member) (bool, bool, func(time.Duration) string) {
+		for ; got < total; got++ {
+			line, arrived, ended := nextLine(to)
+			switch {
+			case ended != nil:
+				return false, true, ended
+			case !arrived:
+				return false, false, timedOut(to, fmt.Sprintf("line %d of %d", got+1, total))
+			}
+			// The line is the next of a sender's if it is "NAME-NN\n"
+			// with that sender's NAME and next NN.
+			payload := string(r.withoutPrefix(line))
+			from := byName[payload[:max(strings.LastIndexByte(payload, '-'), 0)]]
+			if from != nil && payload != fmt.Sprintf("%s-%02d\n", from.Name(), next[from]) {
+				from = nil
+			}
+			if from == nil {
+				var expected []string
+				for m, n := range want {
+					if next[m] < n {
+						expected = append(expected, fmt.Sprintf("%s-%02d", m.Name(), next[m]))
+					}
+				}
+				slices.Sort(expected)
+				return false, true, diagnosis(suite.WrongBytes, "%s: received %s, but the next line from each sender should be one of %v (lines arrive once each, in each sender's order)", to.Name(), suite.Quote(line), expected)
+			}
+			if err := r.checkRelayed(to, from, fmt.Sprintf("%s-%02d", from.Name(), next[from]), line); err != nil {
+				return false, true, failed(err)
+			}
+			next[from]++
+		}
+		return true, true, nil
+	}}
+}
+
+// relayedInOrder is for Eventually: the member receives from's lines
+// payload(0), payload(1), ... payload(count-1), in order, and nothing else
+// in between. It consumes them as they come. Every failure is diagnosed as
+// lines not all received so: as says how ("within 20s while never-reads
+// did not read").
+func (r *room) relayedInOrder(from *member, count int, payload func(n int) string, as string) types.GomegaMatcher {
+	got := 0
+	return &wait{poll: func(to *member) (bool, bool, func(time.Duration) string) {
+		for ; got < count; got++ {
+			p := payload(got)
+			line, arrived, ended := nextLine(to)
+			switch {
+			case ended != nil:
+				return false, true, r.notReceived(to, from, got, count, as, ended)
+			case !arrived:
+				awaited := fmt.Sprintf("%s's line %s", from.Name(), suite.Quote([]byte(p[:min(len(p), 40)])))
+				return false, false, r.notReceived(to, from, got, count, as, timedOut(to, awaited))
+			}
+			if err := r.checkRelayed(to, from, p, line); err != nil {
+				return false, true, r.notReceived(to, from, got, count, as, failed(err))
+			}
+		}
+		return true, true, nil
+	}}
+}
+
+// notReceived diagnoses a wait for count of from's lines that only got
+// got of them, and then why.
+func (r *room) notReceived(to, from *member, got, count int, as string, why func(time.Duration) string) func(time.Duration) string {
+	return func(waited time.Duration) string {
+		return fmt.Sprintf("%s: %s received %d of %s's %d lines %s: %s", suite.TimedOut, to.Name(), got, from.Name(), count, as, why(waited))
+	}
+}
+
+// wholeOrNotAtAll is for Consistently, after from sent long: it matches as
+// long as no line other than long, whole, reaches the member, and stops the
+// wait early, satisfied, once long has arrived whole or from's connection
+// has ended (the server may disconnect the sender of a line that long).
+func wholeOrNotAtAll(from *member, long string) types.GomegaMatcher {
+	return &wait{poll: func(to *member) (bool, bool, func(time.Duration) string) {
+		select {
+		case line, ok := <-to.lines:
+			if ok && !bytes.Contains(line, []byte(long)) {
+				return false, true, diagnosis(suite.WrongBytes, "%s: expected %s's %d KiB line relayed whole or not at all, got %d bytes: %s",
+					to.Name(), from.Name(), len(long)>>10, len(line), suite.Quote(line[:min(len(line), 64)]))
+			}
+			return true, true, nil
+		case <-from.done:
+			return true, true, nil
+		default:
+			return true, false, nil
+		}
+	}}
+}
+
+// joinHeard is for Eventually: the newcomer (the actual member) says
+// its join line, again every joinRepeat, until every member of the room
+// has received it. A failed write ends the wait at once.
+func (r *room) joinHeard() types.GomegaMatcher {
+	waiting := map[*member]bool{}
+	for _, m := range r.members {
+		waiting[m] = true
+	}
+	said := 0
+	var lastSaid time.Time
+	return &wait{poll: func(c *member) (bool, bool, func(time.Duration) string) {
+	drain:
+		for {
+			select {
+			case seen := <-r.joins:
+				if seen.who == c.Name() {
+					delete(waiting, seen.at)
+				}
+			default:
+				break drain
+			}
+		}
+		if len(waiting) == 0 {
+			return true, true, nil
+		}
+		if said == 0 || time.Since(lastSaid) >= joinRepeat {
+			said++
+			lastSaid = time.Now()
+			if err := c.WriteString(fmt.Sprintf("%s%s %d\n", joinMarker, c.Name(), said)); err != nil {
+				return false, true, failed(err)
+			}
+		}
+		var names []string
+		for _, m := range r.members {
+			if waiting[m] {
+				names = append(names, m.Name())
+			}
+		}
+		return false, false, func(waited time.Duration) string {
+			return fmt.Sprintf("%s: %s joined, but after %v its join line %q had not reached %v: is the server relaying lines to every other client?",
+				suite.TimedOut, c.Name(), waited, joinMarker+c.Name(), names)
+		}
+	}}
 }
 
 // prefixForm is "[HOST:PORT]" with an IPv4 host, or an IPv6 host in brackets.
@@ -180,27 +459,17 @@ var prefixForm = regexp.MustCompile(`^\[(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+(
 
 // withoutPrefix is a relayed line without its prefix ("[HOST:PORT]", or
 // the profile's), or the whole line when it has none.
-func withoutPrefix(line []byte) []byte {
+func (r *room) withoutPrefix(line []byte) []byte {
 	form := prefixForm
-	if config.Profile.prefix != nil {
-		form = config.Profile.prefix
+	if r.profile.prefix != nil {
+		form = r.profile.prefix
 	}
 	return line[len(form.Find(line)):]
 }
 
-// expectFrom checks that the next line at to is payload relayed from from:
-// "[HOST:PORT]payload\n", with from's address exactly when the room knows
-// it, else a well-formed prefix that is from's and no other member's.
-func (r *room) expectFrom(to, from *member, payload string) error {
-	what := fmt.Sprintf("%s's line %s", from.Name(), suite.Quote([]byte(payload)))
-	line, err := to.next(what, replyTimeout)
-	if err != nil {
-		return err
-	}
-	return r.checkRelayed(to, from, payload, line)
-}
-
-// checkRelayed checks one relayed line, as expectFrom does.
+// checkRelayed checks that line, received by to, is payload relayed from
+// from: "[HOST:PORT]payload\n", with from's address exactly when the room
+// knows it, else a well-formed prefix that is from's and no other member's.
 func (r *room) checkRelayed(to, from *member, payload string, line []byte) error {
 	if r.exact {
 		want := "[" + from.LocalAddr() + "]" + payload + "\n"
@@ -211,8 +480,8 @@ func (r *room) checkRelayed(to, from *member, payload string, line []byte) error
 		return nil
 	}
 	form, formName := prefixForm, "[HOST:PORT]"
-	if config.Profile.prefix != nil {
-		form, formName = config.Profile.prefix, "the profile's prefix "+config.Profile.Chat.Prefix
+	if r.profile.prefix != nil {
+		form, formName = r.profile.prefix, "the profile's prefix "+r.profile.Chat.Prefix
 	}
 	prefix := form.Find(line)
 	if prefix == nil {
@@ -235,12 +504,4 @@ func (r *room) checkRelayed(to, from *member, payload string, line []byte) error
 	}
 	r.prefixes[from] = string(prefix)
 	return nil
-}
-
-// close ends every member's connection and waits for their readers.
-func (r *room) close() {
-	r.s.Close()
-	for _, m := range r.readers {
-		<-m.done
-	}
 }

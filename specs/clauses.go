@@ -48,6 +48,11 @@ func Clauses(protocol string) ([]Clause, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no spec document for protocol %q", protocol)
 	}
+	return parseClauses(protocol, md)
+}
+
+// parseClauses reads the clauses of a protocol's document, md.
+func parseClauses(protocol string, md []byte) ([]Clause, error) {
 	var out []Clause
 	for _, line := range strings.Split(string(md), "\n") {
 		m := clauseLine.FindStringSubmatch(line)
@@ -89,7 +94,7 @@ func levelOf(text string) Level {
 
 // teachingOrder is the order the tutorials teach the protocols in, and the
 // order of reports and of the matrix's columns.
-var teachingOrder = []string{"echo", "welcome", "http-hello", "chat", "greeter", "greeter-udp", "echo-udp"}
+var teachingOrder = []string{"echo", "welcome", "http-hello", "chat", "greeter", "greeter-udp", "echo-udp", "timestamp-echo"}
 
 // Protocols lists the protocols that have a spec document, in teaching order.
 func Protocols() []string {

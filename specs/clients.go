@@ -7,9 +7,7 @@ package specs
 // installs them all, so CI skips none.
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,11 +19,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 
 	"github.com/socketspec/conformance/suite"
 )
@@ -51,35 +49,44 @@ func program(name, debianPackage string) string {
 	return path
 }
 
-// run runs a client program and notes it in the transcript.
-func (s *Session) run(stdin []byte, name string, args ...string) []byte {
+// run runs a client program and notes it in the transcript. It fails the
+// check when the program does not finish in time or exits with an error.
+func (s *Session) run(ctx SpecContext, stdin []byte, name string, args ...string) []byte {
 	within := clientTimeout
 	if filepath.Base(name) == "chromium" {
 		within = browserTimeout
 	}
 	s.Transcript().Note(filepath.Base(name), "runs %s %s", filepath.Base(name), strings.Join(args, " "))
-	out, _, err := suite.RunProgram(within, stdin, name, args...)
+	out, _, err := suite.RunProgram(ctx, within, stdin, name, args...)
 	s.Transcript().Note(filepath.Base(name), "printed %d bytes: %s", len(out), suite.Quote(out[:min(len(out), 120)]))
-	must(err)
+	if err != nil {
+		s.fail(err.Error(), 1)
+	}
 	return out
 }
 
 var _ = Protocol("http-hello", func() {
 	DescribeClause("http-hello-3", func() {
-		Check("Go's net/http client gets the page", func(s *Session) {
-			resp, err := newHTTPClient().Get("http://" + s.Addr() + "/")
-			must(err)
+		Check("Go's net/http client gets the page", func(ctx SpecContext, s *Session) {
+			req, err := http.NewRequestWithContext(ctx, "GET", "http://"+s.Addr()+"/", nil)
+			s.Expect(err).NotTo(HaveOccurred())
+			resp, err := newHTTPClient().Do(req)
+			if err != nil {
+				s.Failf(suite.Violation, "Go's net/http client could not get the page: %v", err)
+			}
 			defer resp.Body.Close()
 			body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			must(err)
+			if err != nil {
+				s.Failf(suite.Violation, "Go's net/http client could not read the body: %v", err)
+			}
 			s.Transcript().Note("net/http", "got %q, Content-Type %q, %d bytes", resp.Status, resp.Header.Get("Content-Type"), len(body))
-			expectClientPage("net/http", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			expectClientPage(s, "net/http", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}, Label("client-nethttp"))
 
-		Check("curl gets the page", func(s *Session) {
+		Check("curl gets the page", func(ctx SpecContext, s *Session) {
 			curl := program("curl", "curl")
 			dir := GinkgoT().TempDir()
-			out := s.run(nil, curl, "-sS", "--max-time", "5", "-o", filepath.Join(dir, "body"),
+			out := s.run(ctx, nil, curl, "-sS", "--max-time", "5", "-o", filepath.Join(dir, "body"),
 				"-w", "%{http_code}\n%{content_type}\n", "http://"+s.Addr()+"/")
 			var code int
 			var contentType string
@@ -88,20 +95,20 @@ var _ = Protocol("http-hello", func() {
 				contentType = lines[1]
 			}
 			body, err := os.ReadFile(filepath.Join(dir, "body"))
-			must(err)
-			expectClientPage("curl", code, contentType, body)
+			s.Expect(err).NotTo(HaveOccurred())
+			expectClientPage(s, "curl", code, contentType, body)
 		}, Label("client-curl"))
 
-		Check("Python's http.client and urllib get the page", func(s *Session) {
+		Check("Python's http.client and urllib get the page", func(ctx SpecContext, s *Session) {
 			python := program("python3", "python3")
-			out := s.run([]byte(pythonFetch), python, "-", s.Addr())
+			out := s.run(ctx, []byte(pythonFetch), python, "-", s.Addr())
 			var got map[string]struct {
 				Status      int    `json:"status"`
 				ContentType string `json:"content_type"`
 				Body        string `json:"body"` // latin-1: one rune per byte
 			}
 			if err := json.Unmarshal(out, &got); err != nil {
-				failf(suite.Violation, "python3 printed no result: %s", suite.Quote(out))
+				s.Failf(suite.Violation, "python3 printed no result: %s", suite.Quote(out))
 			}
 			for _, client := range []string{"http.client", "urllib"} {
 				r := got[client]
@@ -109,51 +116,53 @@ var _ = Protocol("http-hello", func() {
 				for _, c := range r.Body {
 					body = append(body, byte(c))
 				}
-				expectClientPage("Python's "+client, r.Status, r.ContentType, body)
+				expectClientPage(s, "Python's "+client, r.Status, r.ContentType, body)
 			}
 		}, Label("client-python"))
 
-		Check("headless Chromium shows the title and heading Hello, World!", func(s *Session) {
-			dom := s.run(nil, program("chromium", "chromium"), chromiumArgs("--dump-dom", "http://"+s.Addr()+"/")...)
+		Check("headless Chromium shows the title and heading Hello, World!", func(ctx SpecContext, s *Session) {
+			dom := s.run(ctx, nil, program("chromium", "chromium"), chromiumArgs("--dump-dom", "http://"+s.Addr()+"/")...)
 			for _, tag := range []string{"title", "h1"} {
 				m := regexp.MustCompile(`(?s)<` + tag + `>(.*?)</` + tag + `>`).FindSubmatch(dom)
 				if m == nil || string(m[1]) != "Hello, World!" {
-					failf(suite.WrongBytes, "Chromium's document has no <%s>Hello, World!</%s>; its DOM: %s", tag, tag, suite.Quote(dom[:min(len(dom), 300)]))
+					s.Failf(suite.WrongBytes, "Chromium's document has no <%s>Hello, World!</%s>; its DOM: %s", tag, tag, suite.Quote(dom[:min(len(dom), 300)]))
 				}
 			}
 		}, Label("client-chromium"))
 	})
 
 	DescribeClause("http-hello-6", func() {
-		Check("headless Chromium's own request for /favicon.ico gets 404", func(s *Session) {
+		Check("headless Chromium's own request for /favicon.ico gets 404", func(ctx SpecContext, s *Session) {
 			chromium := program("chromium", "chromium")
 			proxy, err := s.Record("chromium")
-			must(err)
+			s.Expect(err).NotTo(HaveOccurred())
 			// A screenshot makes the browser fetch the favicon, as a
 			// window would; --dump-dom alone does not.
 			shot := filepath.Join(GinkgoT().TempDir(), "page.png")
-			s.run(nil, chromium, chromiumArgs("--screenshot="+shot, "--window-size=400,300", "http://"+proxy.Addr()+"/")...)
+			s.run(ctx, nil, chromium, chromiumArgs("--screenshot="+shot, "--window-size=400,300", "http://"+proxy.Addr()+"/")...)
 			proxy.Close()
 			status, asked := proxy.StatusOf("GET", "/favicon.ico")
 			switch {
 			case !asked:
-				failf(suite.Violation, "Chromium never asked for /favicon.ico (see the transcript of its requests)")
+				s.Failf(suite.Violation, "Chromium never asked for /favicon.ico (see the transcript of its requests)")
 			case status != 404:
-				failf(suite.Violation, "Chromium's GET /favicon.ico got status %d, not 404", status)
+				s.Failf(suite.Violation, "Chromium's GET /favicon.ico got status %d, not 404", status)
 			}
 		}, Label("client-chromium"))
 	})
 
 	DescribeClause("http-hello-15", func() {
-		Check("Go's net/http client reuses the connection for a second request", func(s *Session) {
+		Check("Go's net/http client reuses the connection for a second request", func(ctx SpecContext, s *Session) {
 			client := newHTTPClient()
 			var reused []bool
 			for range 2 {
 				trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = append(reused, info.Reused) }}
-				req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", "http://"+s.Addr()+"/", nil)
-				must(err)
+				req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), "GET", "http://"+s.Addr()+"/", nil)
+				s.Expect(err).NotTo(HaveOccurred())
 				resp, err := client.Do(req)
-				must(err)
+				if err != nil {
+					s.Failf(suite.Violation, "Go's net/http client could not get the page: %v", err)
+				}
 				io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 				resp.Body.Close()
 				if resp.Close {
@@ -162,7 +171,7 @@ var _ = Protocol("http-hello", func() {
 				}
 			}
 			if len(reused) != 2 || !reused[1] {
-				failf(suite.Violation, "net/http opened a new connection for the second request: the server did not keep the first one open")
+				s.Failf(suite.Violation, "net/http opened a new connection for the second request: the server did not keep the first one open")
 			}
 		}, Label("client-nethttp"))
 	})
@@ -176,15 +185,15 @@ func newHTTPClient() *http.Client {
 }
 
 // expectClientPage checks what a client got for GET /.
-func expectClientPage(client string, status int, contentType string, body []byte) {
+func expectClientPage(s *Session, client string, status int, contentType string, body []byte) {
 	mediaType, params, _ := mime.ParseMediaType(contentType)
 	switch {
 	case status != 200:
-		failf(suite.Violation, "%s got status %d, not 200", client, status)
+		s.Failf(suite.Violation, "%s got status %d, not 200", client, status)
 	case mediaType != "text/html" || !strings.EqualFold(params["charset"], "utf-8"):
-		failf(suite.Violation, "%s got Content-Type %q, not text/html with charset=utf-8", client, contentType)
+		s.Failf(suite.Violation, "%s got Content-Type %q, not text/html with charset=utf-8", client, contentType)
 	case !bytes.Equal(body, []byte(page)):
-		failf(suite.WrongBytes, "%s got a body that is not the page: %s", client, suite.DiffBytes([]byte(page), body))
+		s.Failf(suite.WrongBytes, "%s got a body that is not the page: %s", client, suite.DiffBytes([]byte(page), body))
 	}
 }
 
@@ -213,13 +222,13 @@ print(json.dumps({"http.client": hc, "urllib": ul}))
 
 var _ = Protocol("echo", func() {
 	DescribeClause("echo-1", func() {
-		Check("nc -N sends a file and gets the same bytes back", func(s *Session) {
-			nc := openbsdNetcat()
+		Check("nc -N sends a file and gets the same bytes back", func(ctx SpecContext, s *Session) {
+			nc := openbsdNetcat(ctx)
 			data := pseudoRandom(64<<10, 61)
 			host, port := splitAddr(s.Addr())
-			out := s.run(data, nc, "-N", "-w", "5", host, port)
+			out := s.run(ctx, data, nc, "-N", "-w", "5", host, port)
 			if d := suite.DiffBytes(data, out); d != "" || len(out) != len(data) {
-				failf(suite.WrongBytes, "nc got back %d of the %d bytes it sent: %s", len(out), len(data), d)
+				s.Failf(suite.WrongBytes, "nc got back %d of the %d bytes it sent: %s", len(out), len(data), d)
 			}
 		}, Label("client-nc"))
 	})
@@ -227,23 +236,23 @@ var _ = Protocol("echo", func() {
 
 var _ = Protocol("welcome", func() {
 	DescribeClause("welcome-1", func() {
-		Check("nc prints the banner and exits", func(s *Session) {
-			nc := openbsdNetcat()
+		Check("nc prints the banner and exits", func(ctx SpecContext, s *Session) {
+			nc := openbsdNetcat(ctx)
 			host, port := splitAddr(s.Addr())
-			out := s.run(nil, nc, "-d", "-w", "5", host, port)
+			out := s.run(ctx, nil, nc, "-d", "-w", "5", host, port)
 			switch string(out) {
-			case banner(), banner() + "\n", banner() + "\r\n":
+			case s.Profile.banner(), s.Profile.banner() + "\n", s.Profile.banner() + "\r\n":
 			default:
-				failf(suite.WrongBytes, "nc printed %s, not the banner", suite.Quote(out))
+				s.Failf(suite.WrongBytes, "nc printed %s, not the banner", suite.Quote(out))
 			}
 		}, Label("client-nc"))
 	})
 })
 
 // openbsdNetcat returns nc if it is OpenBSD's (the one with -N and -d).
-func openbsdNetcat() string {
+func openbsdNetcat(ctx SpecContext) string {
 	nc := program("nc", "netcat-openbsd")
-	if _, help, _ := suite.RunProgram(5*time.Second, nil, nc, "-h"); !bytes.Contains(help, []byte("OpenBSD")) {
+	if _, help, _ := suite.RunProgram(ctx, 5*time.Second, nil, nc, "-h"); !bytes.Contains(help, []byte("OpenBSD")) {
 		Skip("nc is not OpenBSD's netcat (apt-get install netcat-openbsd)")
 	}
 	return nc
@@ -251,104 +260,51 @@ func openbsdNetcat() string {
 
 var _ = Protocol("chat", func() {
 	DescribeClause("chat-2", func() {
-		Check("two ncat clients see each other's lines as [HOST:PORT]line", func(s *Session) {
+		Check("two ncat clients see each other's lines as [HOST:PORT]line", func(ctx SpecContext, s *Session) {
 			ncat := program("ncat", "ncat")
-			a, b := startNcat(s, ncat, "ncat-A"), startNcat(s, ncat, "ncat-B")
+			a, b := startNcat(ctx, s, ncat, "ncat-A"), startNcat(ctx, s, ncat, "ncat-B")
 			// A repeats its line until B shows it: then both have surely
 			// joined (see chat.md on joining), and B's one line must
 			// reach A.
-			deadline := time.Now().Add(5 * time.Second)
-			for !b.saw("hello from ncat-A") {
-				if time.Now().After(deadline) {
-					failf(suite.TimedOut, "ncat-B did not print ncat-A's line within 5 s; it printed: %s", suite.Quote([]byte(b.output())))
-				}
+			s.Eventually(func() *gbytes.Buffer {
 				a.say("hello from ncat-A")
-				b.wait(250 * time.Millisecond)
-			}
+				return b.Out()
+			}).WithContext(ctx).Within(5*time.Second).ProbeEvery(250*time.Millisecond).Should(gbytes.Say(`hello from ncat-A\n`),
+				"timed out: ncat-B did not print ncat-A's line within 5 s")
 			b.say("hello from ncat-B")
-			for deadline := time.Now().Add(replyTimeout); !a.saw("hello from ncat-B") && time.Now().Before(deadline); {
-				a.wait(time.Until(deadline))
-			}
+			s.Eventually(a.Out()).WithContext(ctx).Within(replyTimeout).Should(gbytes.Say(`hello from ncat-B\n`),
+				"timed out: ncat-A did not print ncat-B's line within %v", replyTimeout)
 			relayed := regexp.MustCompile(`^\[(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}\]hello from ncat-[AB]$`)
-			if config.Profile.prefix != nil {
-				relayed = regexp.MustCompile(config.Profile.prefix.String() + `hello from ncat-[AB]$`)
+			if s.Profile.prefix != nil {
+				relayed = regexp.MustCompile(s.Profile.prefix.String() + `hello from ncat-[AB]$`)
 			}
 			for _, c := range []*ncatClient{a, b} {
-				for _, line := range strings.Split(strings.TrimSuffix(c.output(), "\n"), "\n") {
-					if !relayed.MatchString(line) && !config.Profile.notice([]byte(line)) {
-						failf(suite.WrongBytes, "%s printed %s, not a relayed line of the form %s", c.name, suite.Quote([]byte(line)), relayed)
+				for _, line := range strings.Split(strings.TrimSuffix(string(c.Out().Contents()), "\n"), "\n") {
+					if !relayed.MatchString(line) && !s.Profile.notice([]byte(line)) {
+						s.Failf(suite.WrongBytes, "%s printed %s, not a relayed line of the form %s", c.name, suite.Quote([]byte(line)), relayed)
 					}
 				}
-			}
-			if !a.saw("hello from ncat-B") {
-				failf(suite.TimedOut, "ncat-A did not print ncat-B's line within %v; it printed: %s", replyTimeout, suite.Quote([]byte(a.output())))
 			}
 		}, Label("client-ncat"))
 	})
 })
 
-// An ncatClient is a running `ncat HOST PORT`, fed through a pipe.
+// An ncatClient is a running `ncat HOST PORT`, fed through a pipe; what it
+// prints is in Out.
 type ncatClient struct {
-	name  string
-	stdin io.WriteCloser
-	mu    sync.Mutex
-	out   bytes.Buffer
-	more  chan struct{} // a line arrived
+	*suite.Process
+	name string
 }
 
-func startNcat(s *Session, ncat, name string) *ncatClient {
+func startNcat(ctx SpecContext, s *Session, ncat, name string) *ncatClient {
 	host, port := splitAddr(s.Addr())
-	cmd := exec.Command(ncat, host, port)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdin, err := cmd.StdinPipe()
-	must(err)
-	stdout, err := cmd.StdoutPipe()
-	must(err)
-	must(cmd.Start())
-	c := &ncatClient{name: name, stdin: stdin, more: make(chan struct{}, 1)}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		lines := bufio.NewScanner(io.LimitReader(stdout, 1<<20))
-		for lines.Scan() {
-			s.Transcript().Note(name, "printed %s", suite.Quote(lines.Bytes()))
-			c.mu.Lock()
-			c.out.Write(append(lines.Bytes(), '\n'))
-			c.mu.Unlock()
-			select {
-			case c.more <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	DeferCleanup(func() {
-		stdin.Close()
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		<-done
-	})
-	return c
+	p, err := suite.StartProcess(ctx, exec.Command(ncat, host, port), suite.WithStdinPipe(), suite.WithBufferLimit(1<<20))
+	s.Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(p.Stop)
+	return &ncatClient{Process: p, name: name}
 }
 
-func (c *ncatClient) say(line string) { io.WriteString(c.stdin, line+"\n") }
-
-func (c *ncatClient) output() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.out.String()
-}
-
-func (c *ncatClient) saw(payload string) bool {
-	return strings.Contains(c.output(), payload+"\n")
-}
-
-// wait waits until another line arrives or the time passes.
-func (c *ncatClient) wait(d time.Duration) {
-	select {
-	case <-c.more:
-	case <-time.After(d):
-	}
-}
+func (c *ncatClient) say(line string) { io.WriteString(c.Stdin(), line+"\n") }
 
 func splitAddr(addr string) (host, port string) {
 	i := strings.LastIndex(addr, ":")

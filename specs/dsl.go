@@ -1,7 +1,14 @@
 // Package specs holds the conformance specs: one Ginkgo spec tree per
 // protocol, each spec filed under the clause of specs/<protocol>.md that it
-// checks. The same specs run from `go test ./specs` (against the Go
-// reference servers) and from the conformance command (against any server).
+// checks.
+//
+// The specs are registered by Register, from any Ginkgo suite, against the
+// servers its Config names: this project's command and tests do so (see
+// Run), and so can a Go implementer's own test suite:
+//
+//	var _ = Describe("my echo server", func() {
+//		specs.Register(specs.Config{Targets: map[string]suite.Target{"echo": myTarget}})
+//	})
 package specs
 
 import (
@@ -10,6 +17,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega"
 
 	"github.com/socketspec/conformance/suite"
 )
@@ -18,69 +26,59 @@ import (
 // shorter; this is the backstop that guarantees a run never hangs.
 const checkTimeout = 60 * time.Second
 
+// Timeouts shared by the specs. A correct server on loopback answers in
+// microseconds; these bound how long a spec waits for a broken one.
+const (
+	replyTimeout = 2 * time.Second        // for an answer that should come at once
+	quietWindow  = 300 * time.Millisecond // for "nothing arrives"
+)
+
 // Config says what the specs run against.
 type Config struct {
-	// Targets are the servers under test, by protocol. They are started
-	// before the specs run and stopped after.
+	// Targets are the servers under test, by protocol; only these
+	// protocols are registered. The caller starts them before the specs
+	// run (e.g. in a BeforeSuite) and stops them after: the specs only
+	// read Addr, SeesClientAddr and Output.
 	Targets map[string]suite.Target
-	// Strict makes a failed SHOULD clause a failure rather than a warning.
+	// Strict makes a failed SHOULD clause a failure. Otherwise it is a
+	// warning: the spec is skipped with a message that starts with
+	// suite.WarningLead.
 	Strict bool
 	// Profile holds the parameters of a dialect; zero is canonical.
 	Profile Profile
 }
 
-var (
-	config  Config
-	current *Session // the spec running now; specs run one at a time
-	// declaring is the protocol whose spec tree is being built.
-	declaring string
-	// declared records, as the tree is built, which clauses have specs.
-	declared = map[string]int{}
-)
-
-// Protocol declares specs of one protocol. A protocol may be declared in
-// several files (its own, and clients.go); its specs run in the order of
-// its spec document, clause by clause.
+// Protocol declares the specs of one protocol, from a package-level var of
+// a spec file. A protocol may be declared in several files (its own, and
+// clients.go); Register builds its specs clause by clause in the order of
+// its spec document. The declarations themselves are the only package
+// state, and they never change after init.
 func Protocol(name string, body func()) bool {
-	bodies[name] = append(bodies[name], body)
+	declarations[name] = append(declarations[name], body)
 	return true
 }
 
-// bodies are the Protocol declarations, by protocol.
-var bodies = map[string][]func(){}
+// declarations are the Protocol bodies, by protocol.
+var declarations = map[string][]func(){}
 
-// One top-level container per protocol, labelled with its name so a run
-// can select it (--label-filter, or --protocol in the command). Its
-// contents are built when Ginkgo builds the tree, once every file has
-// declared its specs.
-var _ = func() bool {
-	for _, name := range Protocols() {
-		Describe(name, Label(name), func() {
-			declaring = name
-			AfterEach(func() {
-				// A failing spec's report carries what the server printed.
-				if t := config.Targets[name]; t != nil && CurrentSpecReport().Failed() {
-					if out := t.Output(); out != "" {
-						AddReportEntry("server output (last lines)", out)
-					}
-				}
-			})
-			// Collect the clauses of every declaration, then declare them
-			// in the document's order.
-			collecting = &[]pendingClause{}
-			for _, body := range bodies[name] {
-				body()
-			}
-			clauses := *collecting
-			collecting = nil
-			slices.SortStableFunc(clauses, func(a, b pendingClause) int { return a.clause.Number - b.clause.Number })
-			for _, c := range clauses {
-				Describe(fmt.Sprintf("%s [%s] %s", c.clause.ID, c.clause.Level, c.clause.Text), Label(c.clause.ID, string(c.clause.Level)), c.body)
-			}
-		})
-	}
-	return true
-}()
+// building is what Ginkgo is building right now: set only while the
+// declarations run (Ginkgo builds the tree in one goroutine), so that
+// DescribeClause and Check know which Config, server and clause their
+// specs are for. It holds nothing between registrations.
+var building *declaring
+
+type declaring struct {
+	reg    *registration
+	clause *Clause // the clause whose container is being built, if any
+}
+
+// A registration is one protocol registered against one server.
+type registration struct {
+	cfg      Config
+	protocol string
+	target   suite.Target
+	clauses  []pendingClause // DescribeClause calls, before sorting
+}
 
 // A pendingClause is a DescribeClause waiting for its place.
 type pendingClause struct {
@@ -88,93 +86,65 @@ type pendingClause struct {
 	body   func()
 }
 
-// collecting gathers DescribeClause calls while a protocol is being built.
-var collecting *[]pendingClause
+// Register declares, in the current Ginkgo container, the specs of every
+// protocol in cfg.Targets: one container per protocol, labelled with its
+// name, and in it one container per clause, labelled with the clause ID
+// and level, so "--label-filter echo-4" runs one clause. It may be called
+// any number of times, e.g. once per server of a suite.
+func Register(cfg Config) {
+	for _, name := range Protocols() {
+		target := cfg.Targets[name]
+		if target == nil {
+			continue
+		}
+		reg := &registration{cfg: cfg, protocol: name, target: target}
+		Describe(name, Label(name), func() {
+			AfterEach(func() {
+				// A failing spec's report carries what the server printed.
+				if CurrentSpecReport().Failed() {
+					if out := target.Output(); out != "" {
+						AddReportEntry("server output (last lines)", out)
+					}
+				}
+			})
+			for _, pc := range reg.collect() {
+				Describe(fmt.Sprintf("%s [%s] %s", pc.clause.ID, pc.clause.Level, pc.clause.Text),
+					Label(pc.clause.ID, string(pc.clause.Level)), func() {
+						building = &declaring{reg: reg, clause: &pc.clause}
+						defer func() { building = nil }()
+						pc.body()
+					})
+			}
+		})
+	}
+}
+
+// collect runs the protocol's declarations, gathering their clauses in the
+// order of the spec document.
+func (reg *registration) collect() []pendingClause {
+	building = &declaring{reg: reg}
+	defer func() { building = nil }()
+	reg.clauses = nil
+	for _, body := range declarations[reg.protocol] {
+		body()
+	}
+	clauses := reg.clauses
+	slices.SortStableFunc(clauses, func(a, b pendingClause) int { return a.clause.Number - b.clause.Number })
+	return clauses
+}
 
 // DescribeClause declares the specs that check one clause. The container's
-// text is the clause itself, as the spec document words it, and its labels
-// are the clause ID and level, so "--label-filter echo-4" runs just that
-// clause. It may be called only inside a Protocol body.
+// text is the clause itself, as the spec document words it. It may be
+// called only in a Protocol declaration.
 func DescribeClause(id string, body func()) bool {
-	c := clauseByID(id)
-	declared[id]++
-	if collecting == nil {
-		panic(fmt.Sprintf("DescribeClause(%q) outside a Protocol body", id))
+	if building == nil {
+		panic(fmt.Sprintf("DescribeClause(%q) outside a Protocol declaration", id))
 	}
-	*collecting = append(*collecting, pendingClause{clause: c, body: body})
+	building.reg.clauses = append(building.reg.clauses, pendingClause{clause: clauseByID(id), body: body})
 	return true
 }
 
-// A Session is what a spec body gets: the server's address, a wire client
-// whose connections share one transcript, and the target itself.
-type Session struct {
-	*suite.Session
-	Target suite.Target
-	ctx    SpecContext
-}
-
-// Check declares one spec: a check of the enclosing clause. body runs with
-// a fresh session; every connection it opens is closed afterwards.
-func Check(name string, body func(s *Session), decorators ...any) bool {
-	protocol := declaring
-	args := append([]any{func(ctx SpecContext) {
-		t := config.Targets[protocol]
-		if t == nil {
-			Fail(fmt.Sprintf("no server under test for protocol %q", protocol))
-		}
-		s := &Session{Session: suite.NewSession(t.Addr()), Target: t, ctx: ctx}
-		current = s
-		defer func() { s.Close(); current = nil }()
-		body(s)
-	}, SpecTimeout(checkTimeout), Offset(1)}, decorators...)
-	return It(name, args...)
-}
-
-// fail is the fail handler of every check (Gomega's too): it adds the
-// session's transcript to the message and, for a SHOULD clause outside
-// strict mode, reports a warning (a skip) instead of a failure.
-func fail(message string, callerSkip ...int) {
-	skip := 1
-	if len(callerSkip) > 0 {
-		skip += callerSkip[0]
-	}
-	if current != nil {
-		message += "\n\nTranscript (-> client to server, <- server to client):\n" + current.Transcript().String()
-	}
-	labels := CurrentSpecReport().Labels()
-	for _, l := range labels {
-		if l == string(Should) && !config.Strict {
-			Skip(suite.WarningLead+message, skip)
-		}
-	}
-	Fail(message, skip)
-}
-
-// must fails the spec with err's diagnosis when err is not nil.
-func must(err error) {
-	if err != nil {
-		fail(err.Error(), 1)
-	}
-}
-
-// failf fails the spec with a formatted diagnosis of the given kind.
-func failf(kind suite.Kind, format string, args ...any) {
-	fail(string(kind)+": "+fmt.Sprintf(format, args...), 1)
-}
-
-// firstError returns the first non-nil error, for checks that run several
-// connections at once and collect their errors.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // undeclared lists the clauses of the given protocols that no spec checks.
-// It is meaningful once the spec tree has been built.
 func undeclared(protocols []string) []string {
 	var missing []string
 	for _, p := range protocols {
@@ -183,8 +153,12 @@ func undeclared(protocols []string) []string {
 			missing = append(missing, err.Error())
 			continue
 		}
+		declared := map[string]bool{}
+		for _, pc := range (&registration{protocol: p}).collect() {
+			declared[pc.clause.ID] = true
+		}
 		for _, c := range clauses {
-			if declared[c.ID] == 0 {
+			if !declared[c.ID] {
 				missing = append(missing, c.ID)
 			}
 		}
@@ -192,17 +166,127 @@ func undeclared(protocols []string) []string {
 	return missing
 }
 
-// Connect opens a connection to the server, failing the spec with the
+// A Session is what one check works with: the server under test, a wire
+// client whose connections share one transcript, and a Gomega of its own.
+// Its assertions fail the check with the transcript attached, or, for a
+// SHOULD clause outside strict mode, skip it with a warning.
+type Session struct {
+	gomega.Gomega
+	*suite.Client
+	Target  suite.Target
+	Profile Profile
+
+	warnOnly bool // a SHOULD clause, not in strict mode
+}
+
+// Check declares one spec: a check of the enclosing clause. body runs with
+// a fresh session and the spec's context, which every wait must use
+// (s.Eventually(conn).WithContext(ctx)...) so that an interrupt or the
+// spec's timeout stops it at once; every connection the body opens is
+// closed afterwards.
+func Check(name string, body func(ctx SpecContext, s *Session), decorators ...any) bool {
+	if building == nil || building.clause == nil {
+		panic(fmt.Sprintf("Check(%q) outside a DescribeClause", name))
+	}
+	reg, clause := building.reg, *building.clause
+	args := append([]any{func(ctx SpecContext) {
+		s := &Session{
+			Client:   suite.NewClient(reg.target.Addr()),
+			Target:   reg.target,
+			Profile:  reg.cfg.Profile,
+			warnOnly: clause.Level == Should && !reg.cfg.Strict,
+		}
+		s.Gomega = gomega.NewGomega(s.fail)
+		defer s.Close()
+		body(ctx, s)
+	}, SpecTimeout(checkTimeout), Offset(1)}, decorators...)
+	return It(name, args...)
+}
+
+// fail is the fail handler of the session's Gomega: it adds the transcript
+// to the diagnosis and fails the spec, or skips it with a warning.
+func (s *Session) fail(message string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	message = suite.StripAsyncPreamble(message)
+	message += "\n\nTranscript (-> client to server, <- server to client):\n" + s.Transcript().String()
+	if s.warnOnly {
+		Skip(suite.WarningLead+message, skip)
+	}
+	Fail(message, skip)
+}
+
+// Failf fails the check with a diagnosis of the given kind, e.g.
+// s.Failf(suite.Violation, "GET / got status %d, not 200", code).
+func (s *Session) Failf(kind suite.Kind, format string, args ...any) {
+	s.fail(string(kind)+": "+fmt.Sprintf(format, args...), 1)
+}
+
+// Connect opens a connection to the server, failing the check with the
 // diagnosis (nothing listening, timed out) when it cannot.
 func (s *Session) Connect(name string) *suite.Conn {
 	c, err := s.Dial(name)
-	must(err)
+	s.ExpectWithOffset(1, err).To(gomega.Succeed())
 	return c
 }
 
-// Timeouts shared by the specs. A correct server on loopback answers in
-// microseconds; these bound how long a spec waits for a broken one.
-const (
-	replyTimeout = 2 * time.Second        // for an answer that should come at once
-	quietWindow  = 300 * time.Millisecond // for "nothing arrives"
-)
+// ConnectUDP opens a UDP client socket for talking to the server.
+func (s *Session) ConnectUDP(name string) *suite.UDPConn {
+	c, err := s.DialUDP(name)
+	s.ExpectWithOffset(1, err).To(gomega.Succeed())
+	return c
+}
+
+// InParallel runs body n times at once, each in its own goroutine with a
+// Gomega of its own, and waits for them all; then the first failure, if
+// any, fails the check. A failed assertion ends only its own goroutine.
+func (s *Session) InParallel(n int, body func(g gomega.Gomega, i int)) {
+	failures := make([]string, n)
+	done := make(chan struct{})
+	for i := range n {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			defer func() {
+				if r := recover(); r != nil && r != errStopGoroutine {
+					failures[i] = fmt.Sprintf("panic: %v", r)
+				}
+			}()
+			g := gomega.NewGomega(func(message string, _ ...int) {
+				failures[i] = message
+				panic(errStopGoroutine)
+			})
+			body(g, i)
+		}()
+	}
+	for range n {
+		<-done
+	}
+	for _, f := range failures {
+		if f != "" {
+			s.fail(f, 1)
+		}
+	}
+}
+
+// Try runs body with a Gomega of its own and returns its first failure as
+// an error instead of failing the check: for outcomes a clause allows
+// ("a 431, or the connection closed"). The error is a *suite.Error when the
+// failure was a wire diagnosis, so suite.IsKind tells what happened.
+func (s *Session) Try(body func(g gomega.Gomega)) (err error) {
+	defer func() {
+		if r := recover(); r != nil && r != errStopGoroutine {
+			panic(r)
+		}
+	}()
+	g := gomega.NewGomega(func(message string, _ ...int) {
+		err = suite.ParseDiagnosis(suite.StripAsyncPreamble(message))
+		panic(errStopGoroutine)
+	})
+	body(g)
+	return nil
+}
+
+// errStopGoroutine ends a goroutine of InParallel at its first failure.
+var errStopGoroutine = fmt.Errorf("stop this goroutine: it failed")

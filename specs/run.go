@@ -6,22 +6,19 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
-	"github.com/onsi/gomega"
 
 	"github.com/socketspec/conformance/suite"
 )
 
-// lastReport is the report of the run, captured as the suite ends.
-var lastReport types.Report
-
-var _ = ReportAfterSuite("socketspec result", func(r Report) { lastReport = r })
-
-// Run runs the selected specs against cfg.Targets, which must already be
-// started, and returns the result clause by clause. t is told of any
-// failure, as RunSpecs does. It can be called once per process.
+// Run registers the specs against cfg.Targets, which must already be
+// started, runs the selected ones as a Ginkgo suite of their own, and
+// returns the result clause by clause. t is told of any failure, as
+// RunSpecs does. Ginkgo runs one suite per process, so Run can be called
+// once per process; from a Ginkgo suite of your own, call Register.
 func Run(t GinkgoTestingT, cfg Config, sc types.SuiteConfig, rc types.ReporterConfig) suite.Result {
-	config = cfg
-	gomega.RegisterFailHandler(fail)
+	var report types.Report
+	ReportAfterSuite("socketspec result", func(r Report) { report = r })
+	Register(cfg)
 	// RunSpecs' own verdict counts a SHOULD spec that timed out as a
 	// failure; ours comes from the clauses, below.
 	RunSpecs(t, "socketspec conformance", sc, rc)
@@ -32,18 +29,17 @@ func Run(t GinkgoTestingT, cfg Config, sc types.SuiteConfig, rc types.ReporterCo
 			protocols = append(protocols, p)
 		}
 	}
-	res := resultOf(lastReport, protocols, cfg.Strict)
-	res.Strict = cfg.Strict
+	res := resultOf(report, cfg, protocols)
 	// "Interrupted by User", "Suite Timeout Elapsed": no verdict.
-	res.Incomplete = lastReport.SpecialSuiteFailureReasons
+	res.Incomplete = report.SpecialSuiteFailureReasons
 	return res
 }
 
 // resultOf reduces a Ginkgo report to clause verdicts, using the labels
 // DescribeClause puts on every spec.
-func resultOf(r types.Report, protocols []string, strict bool) suite.Result {
+func resultOf(r types.Report, cfg Config, protocols []string) suite.Result {
 	checks := map[string][]suite.CheckResult{}
-	var res suite.Result
+	res := suite.Result{Strict: cfg.Strict}
 	for _, spec := range r.SpecReports {
 		if spec.LeafNodeType != types.NodeTypeIt {
 			if spec.State.Is(types.SpecStateFailureStates) {
@@ -54,13 +50,13 @@ func resultOf(r types.Report, protocols []string, strict bool) suite.Result {
 		id := clauseLabel(spec.Labels())
 		checks[id] = append(checks[id], suite.CheckResult{
 			Name:     spec.LeafNodeText,
-			Status:   statusOf(spec, strict),
+			Status:   statusOf(spec, cfg.Strict),
 			Message:  spec.Failure.Message,
 			Duration: spec.RunTime,
 		})
 	}
 	for _, p := range protocols {
-		pr := suite.ProtocolResult{Protocol: p, Target: config.Targets[p].Name()}
+		pr := suite.ProtocolResult{Protocol: p, Target: cfg.Targets[p].Name()}
 		clauses, _ := Clauses(p)
 		for _, c := range clauses {
 			pr.Clauses = append(pr.Clauses, suite.ClauseResult{

@@ -30,9 +30,29 @@ type Error struct {
 
 func (e *Error) Error() string { return string(e.Kind) + ": " + e.Detail }
 
+// FormattedGomegaError makes Gomega show the diagnosis as it is, without
+// its "Expected success, but got an error" framing and type dump:
+// Expect(conn.Write(p)).To(Succeed()) then fails with the diagnosis alone.
+func (e *Error) FormattedGomegaError() string { return e.Error() }
+
 // Errorf returns an *Error of the given kind.
 func Errorf(kind Kind, format string, args ...any) error {
 	return &Error{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
+// kinds are every Kind, for ParseDiagnosis.
+var kinds = []Kind{NothingListening, TimedOut, WrongBytes, ClosedEarly, ConnReset, UnexpectedBytes, NotClosed, Violation}
+
+// ParseDiagnosis turns a failure message that starts with a Kind (as the
+// matchers' do) back into an *Error; any other message becomes an *Error
+// of kind Violation.
+func ParseDiagnosis(message string) error {
+	for _, k := range kinds {
+		if detail, ok := strings.CutPrefix(message, string(k)+": "); ok {
+			return &Error{Kind: k, Detail: detail}
+		}
+	}
+	return &Error{Kind: Violation, Detail: message}
 }
 
 // IsKind reports whether err is an *Error of the given kind.

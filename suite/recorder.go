@@ -7,7 +7,6 @@ import (
 	"net"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -32,18 +31,16 @@ type recorded struct {
 	toServer, toUser bytes.Buffer // each cut at 1 MiB
 }
 
-// Record starts a recording proxy in front of the session's server and
-// returns it; point the client at its Addr. Close stops it.
-func (s *Session) Record(name string) (*Recorder, error) {
+// Record starts a recording proxy in front of the client's server and
+// returns it; point the program at its Addr. Close stops it.
+func (cl *Client) Record(name string) (*Recorder, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{ln: ln, target: s.addr, tr: s.tr, open: map[net.Conn]bool{}}
+	r := &Recorder{ln: ln, target: cl.addr, tr: cl.tr, open: map[net.Conn]bool{}}
 	r.wg.Go(func() { r.accept(name) })
-	s.mu.Lock()
-	s.closers = append(s.closers, r)
-	s.mu.Unlock()
+	cl.track(r)
 	return r, nil
 }
 
@@ -121,29 +118,19 @@ func (r *Recorder) Close() error {
 
 var requestLine = regexp.MustCompile(`(?m)^([A-Z]+) (\S+) HTTP/1\.\d\r?$`)
 
-// statuses walks the responses in a recorded server-to-client stream, by
-// their framing, and returns their status codes in order. It stops at a
-// response whose body has no Content-Length (it runs to the close).
-func statuses(stream []byte) []int {
+// statuses parses the responses in a recorded server-to-client stream,
+// as answers to the given requests in order (HTTP/1.1 pairs them so), and
+// returns their status codes. It stops at the first response that is
+// incomplete or not HTTP.
+func statuses(stream []byte, methods []string) []int {
 	var codes []int
-	for len(stream) > 0 {
-		end := bytes.Index(stream, []byte("\r\n\r\n"))
-		if end < 0 || !bytes.HasPrefix(stream, []byte("HTTP/1.")) {
+	for _, method := range methods {
+		r, n, err := ParseResponse(stream, method, true, "the response to "+method)
+		if err != nil {
 			break
 		}
-		head := string(stream[:end])
-		code, _ := strconv.Atoi(strings.SplitN(head, " ", 3)[1])
-		codes = append(codes, code)
-		length := -1
-		for _, line := range strings.Split(head, "\r\n")[1:] {
-			if name, value, ok := strings.Cut(line, ":"); ok && strings.EqualFold(name, "Content-Length") {
-				length, _ = strconv.Atoi(strings.TrimSpace(value))
-			}
-		}
-		if length < 0 || end+4+length > len(stream) {
-			break
-		}
-		stream = stream[end+4+length:]
+		codes = append(codes, r.StatusCode)
+		stream = stream[n:]
 	}
 	return codes
 }
@@ -157,7 +144,11 @@ func (r *Recorder) StatusOf(method, target string) (status int, ok bool) {
 	defer r.mu.Unlock()
 	for _, rec := range r.streams {
 		requests := requestLine.FindAllStringSubmatch(rec.toServer.String(), -1)
-		codes := statuses(rec.toUser.Bytes())
+		var methods []string
+		for _, req := range requests {
+			methods = append(methods, req[1])
+		}
+		codes := statuses(rec.toUser.Bytes(), methods)
 		for i, req := range requests {
 			if req[1] == method && req[2] == target {
 				if i < len(codes) {

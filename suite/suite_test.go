@@ -8,12 +8,14 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/onsi/gomega"
 	"go.uber.org/goleak"
 )
 
@@ -92,9 +94,9 @@ func serve(t *testing.T, handle func(net.Conn)) string {
 
 func dial(t *testing.T, addr string) *Conn {
 	t.Helper()
-	s := NewSession(addr)
-	t.Cleanup(s.Close)
-	c, err := s.Dial("client")
+	cl := NewClient(addr)
+	t.Cleanup(cl.Close)
+	c, err := cl.Dial("client")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,84 +119,19 @@ func TestDialNothingListening(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	_, err := NewSession(addr).Dial("client")
+	_, err := NewClient(addr).Dial("client")
 	expectKind(t, err, NothingListening, addr)
-}
-
-func TestExpectReportsWrongBytesAtOffset(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.WriteString(c, "HELLO") })
-	err := dial(t, addr).ExpectString("HELxO", "the greeting", time.Second)
-	expectKind(t, err, WrongBytes, "offset 3", "the greeting")
-}
-
-func TestExpectTimesOutSayingWhat(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.WriteString(c, "HE"); io.Copy(io.Discard, c) })
-	err := dial(t, addr).ExpectString("HELLO", "the greeting", 100*time.Millisecond)
-	expectKind(t, err, TimedOut, "the greeting", "2 bytes of it had arrived")
-}
-
-func TestExpectSeesEarlyCloseAndReset(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.WriteString(c, "HE") })
-	expectKind(t, dial(t, addr).ExpectString("HELLO", "the greeting", time.Second), ClosedEarly)
-
-	addr = serve(t, func(c net.Conn) {
-		c.Read(make([]byte, 1))
-		c.(*net.TCPConn).SetLinger(0)
-	})
-	c := dial(t, addr)
-	c.WriteString("x")
-	expectKind(t, c.ExpectString("HELLO", "the greeting", time.Second), ConnReset)
-}
-
-func TestExpectQuiet(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
-	if err := dial(t, addr).ExpectQuiet(50*time.Millisecond, "from a silent server"); err != nil {
-		t.Fatal(err)
-	}
-	addr = serve(t, func(c net.Conn) { io.WriteString(c, "banner\n"); io.Copy(io.Discard, c) })
-	expectKind(t, dial(t, addr).ExpectQuiet(time.Second, "before the client speaks"), UnexpectedBytes, `"banner\n"`)
-}
-
-func TestReadUntilEOFIsBoundedAgainstAFlood(t *testing.T) {
-	addr := serve(t, func(c net.Conn) {
-		chunk := bytes.Repeat([]byte("z"), 64<<10)
-		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		for {
-			if _, err := c.Write(chunk); err != nil {
-				return
-			}
-		}
-	})
-	got, err := dial(t, addr).ReadUntilEOF(1000, "the banner", 2*time.Second)
-	expectKind(t, err, UnexpectedBytes, "more than 1000 bytes")
-	if len(got) > 1001 {
-		t.Errorf("read %d bytes; a bounded read should stop just past its limit", len(got))
-	}
-}
-
-func TestReadResponse(t *testing.T) {
-	addr := serve(t, func(c net.Conn) {
-		c.Read(make([]byte, 1024))
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello"+
-			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
-	})
-	c := dial(t, addr)
-	c.WriteString("GET / HTTP/1.1\r\n\r\n")
-	r, err := c.ReadResponse("GET", time.Second)
-	if err != nil || string(r.Body) != "hello" || r.Framing != "content-length" || r.Get("x-a") != "1" {
-		t.Fatalf("first response: %+v, %v", r, err)
-	}
-	r, err = c.ReadResponse("GET", time.Second)
-	if err != nil || string(r.Body) != "abc" || r.Framing != "chunked" {
-		t.Fatalf("second response: %+v, %v", r, err)
-	}
 }
 
 // helperServer is the program the command-target tests start: this test
 // binary, re-run with SUITE_HELPER_SERVER set. It starts a child that holds
 // the write end of the FIFO named by SUITE_HELPER_FIFO (so the test sees
 // EOF when it dies), prints a line, and serves echo on the port it is given.
+// With SUITE_HELPER_IGNORE_TERM set, it and its child ignore SIGTERM.
 func helperServer() {
+	if os.Getenv("SUITE_HELPER_IGNORE_TERM") != "" {
+		signal.Ignore(syscall.SIGTERM) // its child inherits that
+	}
 	fifo, err := os.OpenFile(os.Getenv("SUITE_HELPER_FIFO"), os.O_WRONLY, 0)
 	if err != nil {
 		os.Exit(3)
@@ -237,8 +174,10 @@ func TestCommandTargetStartsAndStopsTheWholeProcessGroup(t *testing.T) {
 	}
 	c := dial(t, target.Addr())
 	c.WriteString("ping")
-	if err := c.ExpectString("ping", "the echo", time.Second); err != nil {
-		t.Fatal(err)
+	if msg := failureOf(func(g gomega.Gomega) {
+		g.Eventually(c).WithContext(context.Background()).Within(time.Second).Should(Receive("ping", "the echo"))
+	}); msg != "" {
+		t.Fatal(msg)
 	}
 	if !strings.Contains(target.Output(), "helper listening") {
 		t.Fatalf("output not kept: %q", target.Output())
@@ -296,36 +235,43 @@ func serveUDP(t *testing.T, fromOtherPort bool, answer func([]byte) []byte) stri
 	return pc.LocalAddr().String()
 }
 
-func udpClient(t *testing.T, addr string) *Datagrams {
+func udpClient(t *testing.T, addr string) *UDPConn {
 	t.Helper()
-	s := NewSession(addr)
-	t.Cleanup(s.Close)
-	d, err := s.DialUDP("client")
+	cl := NewClient(addr)
+	t.Cleanup(cl.Close)
+	d, err := cl.DialUDP("client")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
 }
 
-func TestDatagrams(t *testing.T) {
+func TestUDPConn(t *testing.T) {
 	echo := func(p []byte) []byte { return p }
+	receive := func(d *UDPConn, want string, within time.Duration) string {
+		return failureOf(func(g gomega.Gomega) {
+			g.Eventually(d).WithContext(context.Background()).Within(within).Should(ReceiveDatagram(want, "the echo"))
+		})
+	}
 	d := udpClient(t, serveUDP(t, false, echo))
 	d.Send([]byte("hi"))
-	if err := d.Expect([]byte("hi"), "the echo", time.Second); err != nil {
-		t.Fatal(err)
+	if msg := receive(d, "hi", time.Second); msg != "" {
+		t.Fatal(msg)
 	}
-	if err := d.ExpectQuiet(50*time.Millisecond, "after the echo"); err != nil {
-		t.Fatal(err)
+	if msg := failureOf(func(g gomega.Gomega) {
+		g.Consistently(d).WithContext(context.Background()).Within(50 * time.Millisecond).Should(ReceiveNoDatagram("after the echo"))
+	}); msg != "" {
+		t.Fatal(msg)
 	}
 
 	d = udpClient(t, serveUDP(t, true, echo))
 	d.Send([]byte("hi"))
-	expectKind(t, d.Expect([]byte("hi"), "the echo", time.Second), Violation, "not from the server's address")
+	expectDiagnosis(t, receive(d, "hi", time.Second), Violation, "not from the server's address")
 
 	d = udpClient(t, serveUDP(t, false, func(p []byte) []byte { return []byte("HI") }))
 	d.Send([]byte("hi"))
-	expectKind(t, d.Expect([]byte("hi"), "the echo", time.Second), WrongBytes, "offset 0")
+	expectDiagnosis(t, receive(d, "hi", time.Second), WrongBytes, "offset 0")
 
 	d = udpClient(t, serveUDP(t, false, func([]byte) []byte { return nil }))
-	expectKind(t, d.Expect([]byte("x"), "the echo", 50*time.Millisecond), TimedOut, "on loopback nothing is lost")
+	expectDiagnosis(t, receive(d, "x", 100*time.Millisecond), TimedOut, "on loopback nothing is lost")
 }

@@ -9,9 +9,10 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/onsi/gomega"
 )
 
 // StartTimeout bounds how long a target may take to start answering.
@@ -116,7 +117,7 @@ func (t *address) Start(ctx context.Context) error {
 		return fmt.Errorf("--addr %q is not HOST:PORT: %v", t.addr, err)
 	}
 	if t.network == UDP {
-		if err := probeUDP(t.addr, time.Now().Add(2*time.Second), ctx.Done()); err != nil {
+		if err := probeUDP(ctx, t.addr, 2*time.Second); err != nil {
 			return fmt.Errorf("nothing answers at UDP %s within 2s: %v", t.addr, err)
 		}
 		return nil
@@ -135,19 +136,15 @@ func (t *address) Start(ctx context.Context) error {
 // Command returns a target that runs a shell command line as a local
 // process, with every "{port}" replaced by a free port on 127.0.0.1, for a
 // server on network TCP or UDP. The command runs in its own process group,
-// so Stop ends it and all of its children, and its output is kept for
-// failure reports.
+// so Stop ends it and all of its children, and the tail of its output is
+// kept for failure reports.
 func Command(network, cmdline string) Target { return &command{network: network, cmdline: cmdline} }
 
 type command struct {
 	network string
 	cmdline string
 	addr    string
-	cmd     *exec.Cmd
-	out     *tailBuffer
-	exited  chan struct{} // closed when the process has exited
-	waitErr error
-	stopped sync.Once
+	p       *Process
 }
 
 func (t *command) Name() string         { return t.cmdline }
@@ -155,10 +152,10 @@ func (t *command) Addr() string         { return t.addr }
 func (t *command) SeesClientAddr() bool { return true }
 
 func (t *command) Output() string {
-	if t.out == nil {
+	if t.p == nil {
 		return ""
 	}
-	return t.out.String()
+	return t.p.Output()
 }
 
 func (t *command) Start(ctx context.Context) error {
@@ -172,79 +169,88 @@ func (t *command) Start(ctx context.Context) error {
 	t.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	line := strings.ReplaceAll(t.cmdline, "{port}", strconv.Itoa(port))
 
-	t.out = &tailBuffer{max: 16 << 10}
-	t.cmd = exec.Command("/bin/sh", "-c", line)
-	t.cmd.Stdout, t.cmd.Stderr = t.out, t.out
-	t.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// A descendant that left the process group may hold our output pipe
-	// open for ever; Wait must not wait for it once the server is gone.
-	t.cmd.WaitDelay = time.Second
-	if err := t.cmd.Start(); err != nil {
+	// Start's ctx bounds the start only (cmd/conformance cancels it once
+	// every target is up): the server runs until Stop, whatever ctx does.
+	cmd := exec.Command("/bin/sh", "-c", line)
+	// Local time is UTC, as in this project's containers: timestamp-echo
+	// compares the server's clock with the suite's.
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	p, err := StartProcess(context.WithoutCancel(ctx), cmd,
+		// Its output is only read through Output; a server printing a
+		// flood must not hold megabytes in the session buffers.
+		WithBufferLimit(64<<10))
+	if err != nil {
 		return fmt.Errorf("cannot run %q: %v", line, err)
 	}
-	t.exited = make(chan struct{})
-	go func() { t.waitErr = t.cmd.Wait(); close(t.exited) }()
+	t.p = p
 
-	// Poll until the port accepts a connection (TCP) or answers a
-	// datagram (UDP). For a local process that is a real probe: nothing
-	// answers on the port before the server does.
-	deadline := time.Now().Add(StartTimeout)
-	poll := time.NewTicker(20 * time.Millisecond)
-	defer poll.Stop()
-	for {
-		if t.answers() {
-			return nil
-		}
-		select {
-		case <-t.exited:
-			return fmt.Errorf("command %q exited (%v) before listening on port %d; its output:\n%s", line, t.waitErr, port, indent(t.Output()))
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("interrupted while waiting for %q to listen", line)
-		case <-poll.C:
-		}
-		if time.Now().After(deadline) {
-			t.Stop()
-			what := "listened on TCP"
-			if t.network == UDP {
-				what = "answered a datagram on UDP"
-			}
-			return fmt.Errorf("command %q never %s port %d within %v; its output:\n%s", line, what, port, StartTimeout, indent(t.Output()))
-		}
+	// Wait until the port accepts a connection (TCP) or answers a datagram
+	// (UDP). For a local process that is a real probe: nothing answers on
+	// the port before the server does. The command exiting ends the wait
+	// at the next poll (StopTrying), ctx's end at once.
+	answers, closeProbe, err := answerProbe(t.network, t.addr)
+	if err != nil {
+		t.Stop()
+		return err
 	}
+	defer closeProbe()
+	err = eventually(ctx, StartTimeout, 20*time.Millisecond, func() error {
+		select {
+		case <-p.Exited():
+			return gomega.StopTrying("the command exited")
+		default:
+			return answers(ctx)
+		}
+	})
+	if err == nil {
+		return nil
+	}
+	select {
+	case <-p.Exited():
+		exit := p.Wait()
+		t.Stop() // children the shell left behind
+		return fmt.Errorf("command %q exited (%v) before listening on port %d; its output:\n%s", line, exit, port, indent(t.Output()))
+	default:
+	}
+	t.Stop()
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted while waiting for %q to listen", line)
+	}
+	what := "listened on TCP"
+	if t.network == UDP {
+		what = "answered a datagram on UDP"
+	}
+	return fmt.Errorf("command %q never %s port %d within %v; its output:\n%s", line, what, port, StartTimeout, indent(t.Output()))
 }
 
 // Stop sends SIGTERM to the whole process group, and SIGKILL if it has not
-// exited within two seconds.
+// exited within two seconds (see Process.Stop).
 func (t *command) Stop() error {
-	if t.cmd == nil || t.cmd.Process == nil {
-		return nil
+	if t.p != nil {
+		t.p.Stop()
 	}
-	t.stopped.Do(func() {
-		pgid := t.cmd.Process.Pid
-		syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case <-t.exited:
-		case <-time.After(2 * time.Second):
-			syscall.Kill(-pgid, syscall.SIGKILL)
-			<-t.exited
-		}
-		// The shell may be gone while children it started live on.
-		syscall.Kill(-pgid, syscall.SIGKILL)
-	})
 	return nil
 }
 
-// answers reports whether the server answers on its port yet.
-func (t *command) answers() bool {
-	if t.network == UDP {
-		return probeUDP(t.addr, time.Now().Add(150*time.Millisecond), t.exited) == nil
+// answerProbe returns one attempt at reaching a server at addr: over TCP,
+// a connection is accepted; over UDP, a datagram gets an answer within
+// 100 ms. Call closeProbe when done.
+func answerProbe(network, addr string) (answers func(context.Context) error, closeProbe func(), err error) {
+	if network == UDP {
+		u, err := newUDPProbe(addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		return func(context.Context) error { return u.try() }, u.close, nil
 	}
-	c, err := net.DialTimeout("tcp", t.addr, time.Second)
-	if err == nil {
-		c.Close()
-	}
-	return err == nil
+	return func(ctx context.Context) error {
+		d := net.Dialer{Timeout: time.Second}
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}, func() {}, nil
 }
 
 // FreePort asks the kernel for a free port on 127.0.0.1, for network
@@ -266,34 +272,6 @@ func FreePort(network string) (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-	cut bool
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	if len(b.buf) > b.max {
-		b.buf = append(b.buf[:0], b.buf[len(b.buf)-b.max:]...)
-		b.cut = true
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.cut {
-		return "(earlier output cut)\n" + string(b.buf)
-	}
-	return string(b.buf)
-}
-
 func indent(s string) string {
 	s = strings.TrimRight(s, "\n")
 	if s == "" {
@@ -302,66 +280,106 @@ func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
+// eventually calls probe until it returns nil, then returns nil; or until
+// it returns gomega.StopTrying, ctx is done, or within has passed, then
+// returns the last error probe returned (ctx.Err() if it never ran). It is
+// Gomega's Eventually on a Gomega of its own, whose failure handler only
+// notes that it failed: callers build their own messages from the probe's
+// error, free of Gomega's "Timed out after" preamble.
+func eventually(ctx context.Context, within, every time.Duration, probe func() error) error {
+	g := gomega.NewGomega(func(string, ...int) {})
+	last := ctx.Err()
+	ok := g.Eventually(func() error {
+		err := probe()
+		if err != nil {
+			var signal gomega.PollingSignalError
+			if !errors.As(err, &signal) {
+				last = err
+			}
+		}
+		return err
+	}).WithContext(ctx).WithTimeout(within).WithPolling(every).Should(gomega.Succeed())
+	if ok {
+		return nil
+	}
+	if last == nil {
+		last = errors.New("no answer")
+	}
+	return last
+}
+
 // Probe waits until a server at addr really answers: over UDP, a datagram
 // gets an answer; over TCP, a connection gets data or stays open for
 // 100 ms. Connecting is not enough in front of a container: docker-proxy
 // accepts at once and, when nothing listens behind it, closes at once.
 func Probe(ctx context.Context, network, addr string, within time.Duration) error {
-	deadline := time.Now().Add(within)
 	if network == UDP {
-		return probeUDP(addr, deadline, ctx.Done())
+		return probeUDP(ctx, addr, within)
 	}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	last := errors.New("no connection accepted")
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-			n, rerr := c.Read(make([]byte, 1))
-			c.Close()
-			if n > 0 || os.IsTimeout(rerr) {
-				return nil
-			}
-			last = fmt.Errorf("connections are closed at once (%v)", rerr)
-		} else {
-			last = err
+	err := eventually(ctx, within, 50*time.Millisecond, func() error {
+		d := net.Dialer{Timeout: time.Second}
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, rerr := c.Read(make([]byte, 1))
+		if n > 0 || os.IsTimeout(rerr) {
+			return nil
 		}
+		return fmt.Errorf("connections are closed at once (%v)", rerr)
+	})
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
-	return last
+	return err
 }
 
 // probeUDP waits until a datagram sent to addr gets any answer.
-func probeUDP(addr string, deadline time.Time, stop <-chan struct{}) error {
-	pc, err := net.ListenPacket("udp", ":0")
+func probeUDP(ctx context.Context, addr string, within time.Duration) error {
+	u, err := newUDPProbe(addr)
 	if err != nil {
 		return err
 	}
-	defer pc.Close()
+	defer u.close()
+	return eventually(ctx, within, 10*time.Millisecond, u.try)
+}
+
+// udpProbe sends probe datagrams to a server from a socket of its own.
+type udpProbe struct {
+	pc     net.PacketConn
+	server *net.UDPAddr
+	buf    []byte
+	last   error
+}
+
+func newUDPProbe(addr string) (*udpProbe, error) {
 	server, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	buf := make([]byte, maxDatagram)
-	last := fmt.Errorf("no answer to a probe datagram")
-	for time.Now().Before(deadline) {
-		pc.WriteTo([]byte("socketspec-probe"), server)
-		pc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		if _, _, err := pc.ReadFrom(buf); err == nil {
-			return nil
-		} else if !os.IsTimeout(err) {
-			last = err
-		}
-		select {
-		case <-stop:
-			return last
-		default:
-		}
+	pc, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		return nil, err
 	}
-	return last
+	return &udpProbe{pc: pc, server: server, buf: make([]byte, maxDatagram),
+		last: errors.New("no answer to a probe datagram")}, nil
 }
+
+// try sends a datagram and waits 100 ms for any answer. A wait that times
+// out returns the last real error seen, or "no answer to a probe datagram".
+func (u *udpProbe) try() error {
+	u.pc.WriteTo([]byte("socketspec-probe"), u.server)
+	u.pc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	_, _, err := u.pc.ReadFrom(u.buf)
+	if err == nil {
+		return nil
+	}
+	if !os.IsTimeout(err) {
+		u.last = err
+	}
+	return u.last
+}
+
+func (u *udpProbe) close() { u.pc.Close() }

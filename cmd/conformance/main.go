@@ -2,7 +2,7 @@
 // prints a verdict clause by clause.
 //
 //	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' |
-//	            --impl go|python|c [--local] | --image IMAGE --port N)
+//	            --impl IMPL [--local] | --image IMAGE --port N)
 //	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
 //	conformance --matrix [--reports DIR]
 //
@@ -26,6 +26,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
 )
@@ -65,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		fmt.Fprintln(stderr, "usage: conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND {port}' | --impl go|python|c [--local] | --image IMAGE --port N) [flags]; see --help")
+		fmt.Fprintf(stderr, "usage: conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND {port}' | --impl %s [--local] | --image IMAGE --port N) [flags]; see --help\n", strings.Join(implNames(), "|"))
 		return exitUsage
 	}
 	if opts.list {
@@ -149,26 +150,26 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	// package writes nothing, and the help is printed for --help only.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `conformance checks a server against the socketspec specs (specs/*.md), clause by clause.
+		fmt.Fprintf(fs.Output(), `conformance checks a server against the socketspec specs (specs/*.md), clause by clause.
 
   conformance --protocol NAME --addr HOST:PORT             a server already running
   conformance --protocol NAME --cmd 'COMMAND {port}'       a server it starts, on a free port
   conformance --protocol NAME --image IMAGE --port N       a server in your container image
-  conformance --protocol NAME|all --impl go|python|c [--local]   this project's implementations
+  conformance --protocol NAME|all --impl %s [--local]   this project's implementations
   conformance --matrix                                     every implementation, every protocol
   conformance --list [--protocol NAME]                     the clauses
 
 Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 1 a clause failed; 2 usage error, or the server could not be checked.
 
-`)
+`, strings.Join(implNames(), "|"))
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&protocol, "protocol", "", "protocol to check: "+strings.Join(specs.Protocols(), ", ")+" (\"all\" with --impl or --list)")
 	fs.StringVar(&o.addr, "addr", "", "check the server already listening at `HOST:PORT`")
 	fs.StringVar(&o.cmdline, "cmd", "", "start this shell `COMMAND` with {port} replaced by a free port, check it, stop it")
-	fs.StringVar(&o.impl, "impl", "", "check one of this project's implementations: go, python or c (python and c run in containers)")
-	fs.BoolVar(&o.local, "local", false, "with --impl python or c: run it as a local process instead of in a container")
+	fs.StringVar(&o.impl, "impl", "", fmt.Sprintf("check one of this project's implementations: %s (%s run in containers)", orList(implNames()), andList(containers.Names())))
+	fs.BoolVar(&o.local, "local", false, fmt.Sprintf("with --impl %s: run it as a local process instead of in a container", orList(containers.Names())))
 	fs.StringVar(&o.image, "image", "", "check the server in your container `IMAGE` (with --port)")
 	fs.IntVar(&o.port, "port", 0, "with --image: the port the server listens on inside the container")
 	fs.BoolVar(&o.strict, "strict", false, "fail on SHOULD clauses too, not only MUST")
@@ -178,7 +179,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
-	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation (go, python, c; in containers and locally) against every protocol")
+	fs.BoolVar(&o.matrix, "matrix", false, fmt.Sprintf("check every implementation (%s; in containers and locally) against every protocol", strings.Join(implNames(), ", ")))
 	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -230,9 +231,9 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	case protocol == "all" && o.impl == "":
 		return o, errors.New(`--protocol all needs --impl: one --addr, --cmd or --image serves one protocol`)
 	case o.impl != "" && o.impl != "go" && !isContainerImpl(o.impl):
-		return o, fmt.Errorf("unknown --impl %q (known: go, python, c)", o.impl)
+		return o, fmt.Errorf("unknown --impl %q (known: %s)", o.impl, strings.Join(implNames(), ", "))
 	case o.local && !isContainerImpl(o.impl):
-		return o, errors.New("--local goes with --impl python or --impl c")
+		return o, fmt.Errorf("--local goes with %s", orList(flagValues("--impl", containers.Names())))
 	case o.image != "" && (o.port < 1 || o.port > 65535):
 		return o, errors.New("--image needs --port N, the port the server listens on inside the container")
 	case o.image == "" && o.port != 0:

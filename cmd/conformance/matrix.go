@@ -27,9 +27,23 @@ import (
 // A matrixRow is one implementation to check, and how.
 type matrixRow struct {
 	name   string
-	args   []string // the conformance flags that select it
-	docker bool     // needs the Docker engine
-	skip   string   // why it cannot run here, when it cannot
+	args   []string        // the conformance flags that select it
+	docker bool            // needs the Docker engine
+	build  containers.Impl // local: its build step runs first
+	skip   string          // why it cannot run here, when it cannot
+}
+
+// matrixRows are the rows of the matrix: the Go reference, then each
+// implementation of the table in its container, then each as a local process.
+func matrixRows() []matrixRow {
+	rows := []matrixRow{{name: "go", args: []string{"--impl", "go"}}}
+	for _, impl := range containers.Impls {
+		rows = append(rows, matrixRow{name: impl.Name, args: []string{"--impl", impl.Name}, docker: true})
+	}
+	for _, impl := range containers.Impls {
+		rows = append(rows, matrixRow{name: impl.Name + " (local)", args: []string{"--impl", impl.Name, "--local"}, build: impl})
+	}
+	return rows
 }
 
 // runMatrix checks every implementation against every protocol. Ginkgo
@@ -49,13 +63,7 @@ func runMatrix(reportDir string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	rows := []matrixRow{{name: "go", args: []string{"--impl", "go"}}}
-	for _, impl := range containers.Impls {
-		rows = append(rows, matrixRow{name: impl.Name, args: []string{"--impl", impl.Name}, docker: true})
-	}
-	for _, impl := range containers.Impls {
-		rows = append(rows, matrixRow{name: impl.Name + " (local)", args: []string{"--impl", impl.Name, "--local"}})
-	}
+	rows := matrixRows()
 
 	// Docker: connect, clear leftovers, build each image once for all rows.
 	engine, err := containers.Connect(ctx)
@@ -73,16 +81,14 @@ func runMatrix(reportDir string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	// The C servers run locally from their build directory.
-	cBuild := exec.CommandContext(ctx, "make", "-s", "-C", filepath.Join(root, "containers/c"))
-	cBuild.Stdout, cBuild.Stderr = stderr, stderr
-	cBuildErr := cBuild.Run()
 	for i := range rows {
-		switch {
-		case rows[i].docker && engine == nil:
+		if rows[i].docker && engine == nil {
 			rows[i].skip = "no Docker engine"
-		case rows[i].name == "c (local)" && cBuildErr != nil:
-			rows[i].skip = fmt.Sprintf("the C servers did not build (make -C containers/c: %v)", cBuildErr)
+		}
+		// A local row's programs are built once here, before the rows run
+		// in parallel; the row's own build then finds nothing to do.
+		if err := rows[i].build.BuildLocal(ctx, root, stderr); err != nil {
+			rows[i].skip = err.Error()
 		}
 	}
 

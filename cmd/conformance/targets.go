@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/reference"
@@ -14,6 +15,30 @@ import (
 func isContainerImpl(name string) bool {
 	_, ok := containers.FindImpl(name)
 	return ok
+}
+
+// implNames are what --impl takes: the Go reference, then the table of
+// implementations in other languages.
+func implNames() []string { return append([]string{"go"}, containers.Names()...) }
+
+// orList is "a, b or c"; andList is "a, b and c".
+func orList(words []string) string  { return list(words, "or") }
+func andList(words []string) string { return list(words, "and") }
+
+func list(words []string, conj string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
+}
+
+// flagValues is each value after the flag: "--impl python", "--impl c".
+func flagValues(flag string, values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = flag + " " + v
+	}
+	return out
 }
 
 // newTargets makes the server under test for each protocol to check. The
@@ -42,6 +67,9 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 		impl, _ := containers.FindImpl(o.impl)
 		root, err := containers.RepoRoot()
 		if err != nil {
+			return nil, release, err
+		}
+		if err := impl.BuildLocal(ctx, root, log); err != nil {
 			return nil, release, err
 		}
 		for _, p := range o.protocols {

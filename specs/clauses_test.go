@@ -1,0 +1,123 @@
+package specs
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseClauses(t *testing.T) {
+	good := `# echo
+
+Some prose, a list that is no clause:
+
+- **not a clause** at all
+- **echo-x** neither: no number
+
+## Clauses
+
+- **echo-1** The server MUST accept [TCP](https://example.org) connections.
+- **echo-2** It SHOULD send ` + "`hello`" + ` back; a longer line MUST be kept whole.
+- **echo-3** It MUST NOT reset it; it SHOULD close with a FIN.
+`
+	clauses, err := parseClauses("echo", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Clause{
+		{ID: "echo-1", Protocol: "echo", Level: Must, Number: 1, Text: "The server MUST accept TCP connections."},
+		{ID: "echo-2", Protocol: "echo", Level: Should, Number: 2, Text: "It SHOULD send hello back; a longer line MUST be kept whole."},
+		{ID: "echo-3", Protocol: "echo", Level: Must, Number: 3, Text: "It MUST NOT reset it; it SHOULD close with a FIN."},
+	}
+	if len(clauses) != len(want) {
+		t.Fatalf("got %d clauses, want %d: %+v", len(clauses), len(want), clauses)
+	}
+	for i := range want {
+		if clauses[i] != want[i] {
+			t.Errorf("clause %d:\n got %+v\nwant %+v", i+1, clauses[i], want[i])
+		}
+	}
+
+	// A protocol whose name has a dash: the number is what follows the last.
+	clauses, err = parseClauses("echo-udp", []byte("- **echo-udp-1** It MUST answer.\n"))
+	if err != nil || len(clauses) != 1 || clauses[0].ID != "echo-udp-1" || clauses[0].Number != 1 {
+		t.Errorf("echo-udp: %+v, %v", clauses, err)
+	}
+}
+
+func TestParseClausesErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, md, want string
+	}{
+		{"clause of another protocol", "- **echo-1** It MUST echo.\n- **welcome-2** It MUST greet.\n",
+			"echo.md: clause welcome-2 belongs to another protocol"},
+		{"neither MUST nor SHOULD", "- **echo-1** It MUST echo.\n- **echo-2** It MAY close, or must not.\n",
+			"echo.md: clause echo-2 says neither MUST nor SHOULD"},
+		{"out of sequence", "- **echo-1** It MUST echo.\n- **echo-3** It MUST close.\n",
+			"echo.md: clause echo-3 is out of sequence"},
+		{"a number repeated", "- **echo-1** It MUST echo.\n- **echo-1** It MUST close.\n",
+			"echo.md: clause echo-1 is out of sequence"},
+		{"not starting at 1", "- **echo-2** It MUST echo.\n- **echo-3** It MUST close.\n",
+			"echo.md: clause echo-2 is out of sequence"},
+		{"starting at 0", "- **echo-0** It MUST echo.\n",
+			"echo.md: clause echo-0 is out of sequence"},
+		{"no clauses", "# echo\n\nProse, and - **echo-1** not at the start of a line.\n",
+			"echo.md has no clauses"},
+		{"empty", "", "echo.md has no clauses"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clauses, err := parseClauses("echo", []byte(c.md))
+			if err == nil || err.Error() != c.want {
+				t.Errorf("got %v, %+v; want the error %q", err, clauses, c.want)
+			}
+		})
+	}
+}
+
+// Every embedded document parses, and Clauses reads them.
+func TestClauses(t *testing.T) {
+	protocols := Protocols()
+	if len(protocols) == 0 {
+		t.Fatal("no documents")
+	}
+	for _, p := range protocols {
+		clauses, err := Clauses(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		for i, c := range clauses {
+			if c.Protocol != p || c.Number != i+1 || c.Text == "" || strings.Contains(c.Text, "](") {
+				t.Errorf("%s: clause %d is %+v", p, i+1, c)
+			}
+		}
+	}
+	if _, err := Clauses("nope"); err == nil || err.Error() != `no spec document for protocol "nope"` {
+		t.Errorf("an unknown document: %v", err)
+	}
+	if _, err := Clauses("../go"); err == nil {
+		t.Error("a path outside the documents: no error")
+	}
+}
+
+func TestLookup(t *testing.T) {
+	c, err := Lookup("echo-1")
+	if err != nil || c.ID != "echo-1" || c.Protocol != "echo" || c.Number != 1 {
+		t.Errorf("Lookup(echo-1) = %+v, %v", c, err)
+	}
+	c, err = Lookup("echo-udp-1")
+	if err != nil || c.ID != "echo-udp-1" || c.Protocol != "echo-udp" {
+		t.Errorf("Lookup(echo-udp-1) = %+v, %v", c, err)
+	}
+	for id, want := range map[string]string{
+		"echo":      `"echo" is not a clause ID such as echo-4`,
+		"":          `"" is not a clause ID such as echo-4`,
+		"nope-1":    `no spec document for protocol "nope"`,
+		"echo-999":  "no clause echo-999 in specs/echo.md",
+		"echo-x":    "no clause echo-x in specs/echo.md",
+		"echo-udp-": "no clause echo-udp- in specs/echo-udp.md",
+	} {
+		if c, err := Lookup(id); err == nil || err.Error() != want {
+			t.Errorf("Lookup(%q) = %+v, %v; want the error %q", id, c, err, want)
+		}
+	}
+}

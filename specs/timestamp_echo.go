@@ -1,0 +1,521 @@
+package specs
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+
+	"github.com/socketspec/conformance/suite"
+)
+
+// The timestamp-echo specs, one DescribeClause per clause of
+// timestamp-echo.md: every line comes back as "[TIMESTAMP] LINE\n".
+var _ = Protocol("timestamp-echo", func() {
+	DescribeClause("timestamp-echo-1", func() {
+		Check("sends nothing on connect, then answers a line", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			s.Consistently(c).WithContext(ctx).Within(quietWindow).Should(suite.ReceiveNothing("before the client has sent anything"))
+			// The connection must be alive: a silent dead server proves nothing.
+			s.Expect(c.WriteString("ping\n")).To(Succeed())
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered("ping", nil))
+		})
+	})
+
+	DescribeClause("timestamp-echo-2", func() {
+		Check("answers each line with [TIMESTAMP] LINE", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			for _, line := range []string{"hello", "Ada Lovelace, 1843"} {
+				s.Expect(c.WriteString(line + "\n")).To(Succeed())
+				s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered(line, nil))
+			}
+		})
+	})
+
+	DescribeClause("timestamp-echo-3", func() {
+		Check("passes a line's bytes back unchanged: CR, UTF-8, NUL, invalid UTF-8, empty lines", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			// Each is a line's bytes without its "\n"; a "\r" before the
+			// "\n" is part of the line and comes back too.
+			for _, line := range []string{"hi\r", "José 你好", "tab\there, NUL \x00", "\xff\xfe\xc3(", "", "\r", "a lone \r inside"} {
+				s.Expect(c.WriteString(line + "\n")).To(Succeed())
+				s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered(line, nil))
+			}
+		})
+	})
+
+	DescribeClause("timestamp-echo-4", func() {
+		Check("answers three lines sent in one write, each with its own stamp, in order", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			s.Expect(c.WriteString("one\ntwo\r\nthree\n")).To(Succeed())
+			for _, line := range []string{"one", "two\r", "three"} {
+				s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered(line, nil))
+			}
+			s.Consistently(c).WithContext(ctx).Within(quietWindow).Should(suite.ReceiveNothing("after the three answers"))
+		})
+	})
+
+	DescribeClause("timestamp-echo-5", func() {
+		Check("answers a line written in three pieces once, after its \\n", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			for _, piece := range []string{"hel", "lo wor"} {
+				s.Expect(c.WriteString(piece)).To(Succeed())
+				s.Consistently(c).WithContext(ctx).Within(100 * time.Millisecond).Should(suite.ReceiveNothing("while the line is unfinished (no \\n yet)"))
+			}
+			s.Expect(c.WriteString("ld\n")).To(Succeed())
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered("hello world", nil))
+			s.Consistently(c).WithContext(ctx).Within(quietWindow).Should(suite.ReceiveNothing("after the one answer"))
+		})
+	})
+
+	DescribeClause("timestamp-echo-6", func() {
+		Check("answers a 65536-byte line whole, with one stamp", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			line := numberedLine(maxStampedLine - 1)
+			written := make(chan error, 1)
+			go func() { written <- c.WriteString(line + "\n") }()
+			s.Eventually(c).WithContext(ctx).Within(5 * time.Second).Should(answeredAs(line, "the answer to a 65536-byte line", nil))
+			s.Expect(<-written).To(Succeed())
+		})
+	})
+
+	DescribeClause("timestamp-echo-7", func() {
+		Check("stamps in the layout of ctime(): Www Mmm dd hh:mm:ss yyyy", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			s.Expect(c.WriteString("what time is it?\n")).To(Succeed())
+			var line []byte
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(suite.ReceiveLine(maxAnswer, "the answer to \"what time is it?\\n\"", &line))
+			if regexp.MustCompile(`^\[[^\]]*\n$`).Match(line) {
+				s.Failf(suite.Violation, "client: the answer's first line is %s: the timestamp ends with a newline, which ctime() and asctime() put at the end of their string; remove it", suite.Quote(line))
+			}
+			m := answerLine.FindSubmatch(line)
+			if m == nil || string(m[2]) != "what time is it?" {
+				s.Failf(suite.WrongBytes, "client: the answer %s is not [TIMESTAMP] then a space then \"what time is it?\\n\"", suite.Quote(line))
+			}
+			s.ctime(string(m[1]))
+		})
+	})
+
+	DescribeClause("timestamp-echo-8", func() {
+		Check("stamps the suite's time, within 2 s, in the zone it started the server in", func(ctx SpecContext, s *Session) {
+			zone, known := suite.ServerClock(s.Target)
+			if !known {
+				Skip(fmt.Sprintf("the suite knows the clock and time zone only of the servers it starts (the Go reference, --cmd, --impl); for %s it checks that the timestamp is the current time in some time zone", s.Target.Name()))
+			}
+			stamp, sent, got := s.stampNow(ctx)
+			wall, from, to := s.ctime(stamp), inZone(sent, zone).Truncate(time.Second), inZone(got, zone)
+			if wall.Before(from.Add(-2*time.Second)) || wall.After(to.Add(2*time.Second)) {
+				s.Failf(suite.Violation, "client: the timestamp %q is %s the suite's clock, which read %s in the server's zone (%s) when the answer came: it must be within 2 s",
+					stamp, offsetWords(wall.Sub(to)), to.Format(time.ANSIC), zoneName(zone))
+			}
+		})
+		Check("stamps the current time in some time zone, within 2 s", func(ctx SpecContext, s *Session) {
+			stamp, sent, got := s.stampNow(ctx)
+			wall := s.ctime(stamp)
+			// The server's offset from UTC is wall - UTC(T) for a moment T
+			// between sending and receiving, plus up to 1 s of truncation.
+			lo, hi := wall.Sub(inZone(got, time.UTC))-2*time.Second, wall.Sub(inZone(sent, time.UTC))+3*time.Second
+			if !hasZoneOffset(lo, hi) {
+				s.Failf(suite.Violation, "client: the timestamp %q is %s UTC (%s when the answer came): no time zone is that far from UTC (zones differ from it by whole quarter hours, at most 14 h), give or take 2 s",
+					stamp, offsetWords(wall.Sub(inZone(got, time.UTC))), inZone(got, time.UTC).Format(time.ANSIC))
+			}
+		})
+	})
+
+	DescribeClause("timestamp-echo-9", func() {
+		Check("never stamps a later answer with an earlier time, on one connection or across two", func(ctx SpecContext, s *Session) {
+			a := s.Connect("A")
+			s.Expect(a.WriteString("A first\n")).To(Succeed())
+			stamps := []stamped{s.stampOf(ctx, a, "A first")}
+			s.letTimePass(ctx, a)
+			b := s.Connect("B")
+			s.Expect(b.WriteString("B first\n")).To(Succeed())
+			stamps = append(stamps, s.stampOf(ctx, b, "B first"))
+			s.Expect(a.WriteString("A second\nA third\n")).To(Succeed())
+			stamps = append(stamps, s.stampOf(ctx, a, "A second"), s.stampOf(ctx, a, "A third"))
+			for i := 1; i < len(stamps); i++ {
+				if stamps[i].wall.Before(stamps[i-1].wall) {
+					s.Failf(suite.Violation, "the timestamps went backwards: %s, then %s (the answers in the order they came: %s)",
+						stamps[i-1], stamps[i], stampList(stamps))
+				}
+			}
+		})
+	})
+
+	DescribeClause("timestamp-echo-10", func() {
+		Check("stamps two lines sent 1.1 s apart 1 or 2 s apart", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			sent1 := time.Now()
+			s.Expect(c.WriteString("now\n")).To(Succeed())
+			first := s.stampOf(ctx, c, "now")
+			got1 := time.Now()
+			s.letTimePass(ctx, c)
+			sent2 := time.Now()
+			s.Expect(c.WriteString("and now\n")).To(Succeed())
+			second := s.stampOf(ctx, c, "and now")
+			got2 := time.Now()
+			// The server read its clock for the first line between sent1
+			// and got1, for the second between sent2 and got2; the
+			// truncation to seconds moves each by less than a second.
+			lo, hi := seconds(sent2.Sub(got1), false), seconds(got2.Sub(sent1), true)
+			if d := int(second.wall.Sub(first.wall) / time.Second); d < lo || d > hi {
+				s.Failf(suite.Violation, "%s, then %s, %.1f s later: the timestamps differ by %d s, where the time between them makes it %s; the server must read the clock for each line",
+					first, second, sent2.Sub(sent1).Seconds(), d, rangeWords(lo, hi))
+			}
+		})
+	})
+
+	DescribeClause("timestamp-echo-11", func() {
+		Check("answers the lines sent before a half-close, then closes within 2 s", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			s.Expect(c.WriteString("one\ntwo\r\n")).To(Succeed())
+			s.Expect(c.CloseWrite()).To(Succeed())
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered("one", nil))
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered("two\r", nil))
+			s.Eventually(c).WithContext(ctx).Within(2 * time.Second).Should(suite.ReceiveEOF("the answers, once the client has half-closed"))
+		})
+		Check("closes within 2 s when the client half-closes without a line", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			s.Expect(c.CloseWrite()).To(Succeed())
+			s.Eventually(c).WithContext(ctx).Within(2 * time.Second).Should(suite.ReceiveEOF("the client's half-close (it sent nothing)"))
+		})
+	})
+
+	DescribeClause("timestamp-echo-12", func() {
+		Check("answers the bytes after the last \\n as a last line at EOF, adding the \\n", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			s.Expect(c.WriteString("first\nlast words")).To(Succeed())
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered("first", nil))
+			s.Expect(c.CloseWrite()).To(Succeed())
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answeredAs("last words", "the answer to \"last words\", sent without a \\n before the client half-closed", nil))
+		})
+	})
+
+	DescribeClause("timestamp-echo-13", func() {
+		Check("answers a client while another is silent and a third has sent half a line", func(ctx SpecContext, s *Session) {
+			s.Connect("silent") // connected first, never sends
+			half := s.Connect("half-a-line")
+			s.Expect(half.WriteString("half a li")).To(Succeed())
+			c := s.Connect("active")
+			s.Expect(c.WriteString("still serving?\n")).To(Succeed())
+			s.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answered("still serving?", nil))
+		})
+		Check("answers 10 concurrent clients, each its own lines", func(ctx SpecContext, s *Session) {
+			clients := make([]*suite.Conn, 10)
+			for i := range clients {
+				clients[i] = s.Connect(fmt.Sprintf("c%d", i))
+			}
+			s.InParallel(len(clients), func(g Gomega, i int) {
+				c := clients[i]
+				for n := range 5 {
+					line := fmt.Sprintf("%s line %d", c.Name(), n)
+					g.Expect(c.WriteString(line + "\n")).To(Succeed())
+					g.Eventually(c).WithContext(ctx).Within(replyTimeout).Should(answeredAs(line, "its own answer to "+suite.Quote([]byte(line+"\n")), nil))
+				}
+			})
+		})
+	})
+
+	DescribeClause("timestamp-echo-14", func() {
+		Check("keeps serving after clients reset their connections", func(ctx SpecContext, s *Session) {
+			a := s.Connect("reset-after-answer")
+			s.Expect(a.WriteString("bye\n")).To(Succeed())
+			s.Eventually(a).WithContext(ctx).Within(replyTimeout).Should(answered("bye", nil))
+			s.Expect(a.Reset()).To(Succeed())
+			// 64 KiB of lines (the kernel's buffers take them, whatever
+			// the server does), their 115 KiB of answers never read: the
+			// server is likely still sending them when the RST comes.
+			b := s.Connect("reset-mid-answer")
+			s.Expect(b.WriteString(strings.Repeat("a line whose answer is never read\n", 64<<10/34))).To(Succeed())
+			s.Expect(b.Reset()).To(Succeed())
+			after := s.Connect("after")
+			s.Expect(after.WriteString("anyone there?\n")).To(Succeed())
+			s.Eventually(after).WithContext(ctx).Within(replyTimeout).Should(answered("anyone there?", nil))
+			// A server that dies of a reset may take a moment to go: the
+			// quiet window after the answer is that moment.
+			s.Consistently(after).WithContext(ctx).Within(quietWindow).Should(suite.ReceiveNothing("after the answer"))
+			s.Expect(after.WriteString("still there?\n")).To(Succeed())
+			s.Eventually(after).WithContext(ctx).Within(replyTimeout).Should(answered("still there?", nil))
+			later := s.Connect("later")
+			s.Expect(later.WriteString("and me?\n")).To(Succeed())
+			s.Eventually(later).WithContext(ctx).Within(replyTimeout).Should(answered("and me?", nil))
+		})
+	})
+
+	DescribeClause("timestamp-echo-15", func() {
+		Check("answers each of three lines within 200 ms", func(ctx SpecContext, s *Session) {
+			c := s.Connect("client")
+			for _, line := range []string{"tick", "tock", "tick"} {
+				s.Expect(c.WriteString(line + "\n")).To(Succeed())
+				s.Eventually(c).WithContext(ctx).Within(200 * time.Millisecond).Should(answeredAs(line, "the answer to "+suite.Quote([]byte(line+"\n"))+" (within 200 ms)", nil))
+			}
+		})
+	})
+})
+
+const (
+	// maxStampedLine is the longest line a server must answer, "\n" included.
+	maxStampedLine = 64 << 10
+	// maxAnswer bounds an answer: the line, its stamp and more.
+	maxAnswer = maxStampedLine + 128
+	// timePasses is how long the clock checks let pass between two lines:
+	// more than a second, so that the second stamp is a later second.
+	timePasses = 1100 * time.Millisecond
+)
+
+// answerLine is the form of every answer: "[", a timestamp (no "]", no
+// "\n"), "] ", the line, "\n". Bytes that are not UTF-8 match "." too.
+var answerLine = regexp.MustCompile(`^\[([^\]\n]*)\] (.*)\n$`)
+
+// answered waits for the answer to one line, given as its bytes without
+// the "\n": the line "[TIMESTAMP] LINE\n", whatever the timestamp. It
+// stores the timestamp in *stamp, when stamp is not nil.
+func answered(line string, stamp *string) types.GomegaMatcher {
+	return answeredAs(line, fmt.Sprintf("the answer %s to %s", suite.Quote([]byte("[TIMESTAMP] "+line+"\n")), suite.Quote([]byte(line+"\n"))), stamp)
+}
+
+// answeredAs is answered with its own words for the answer, for a failure.
+func answeredAs(line, what string, stamp *string) types.GomegaMatcher {
+	m := &answerMatcher{line: line, what: what, stamp: stamp}
+	m.inner = suite.ReceiveLineMatching(maxAnswer, answerLine, what, &m.groups)
+	return m
+}
+
+// answerMatcher reads an answer with suite.ReceiveLineMatching, then checks
+// that the line in it is the client's, byte for byte.
+type answerMatcher struct {
+	inner  types.GomegaMatcher
+	groups [][]byte
+	line   string
+	what   string
+	stamp  *string
+
+	mu      sync.Mutex // Ginkgo may ask for the message from another goroutine
+	failure string     // the line came back wrong: final
+}
+
+func (m *answerMatcher) Match(actual any) (bool, error) {
+	if m.failed() {
+		return false, nil
+	}
+	ok, err := m.inner.Match(actual)
+	if !ok || err != nil {
+		return ok, err
+	}
+	stamp := m.groups[1]
+	want := append(append(append([]byte("["), stamp...), "] "+m.line...), '\n')
+	if d := suite.DiffBytes(want, m.groups[0]); d != "" {
+		name := "client"
+		if c, ok := actual.(*suite.Conn); ok {
+			name = c.Name()
+		}
+		m.mu.Lock()
+		m.failure = fmt.Sprintf("%s: %s: wrong bytes in %s: the line must come back unchanged after \"[%s] \": %s", suite.WrongBytes, name, m.what, stamp, d)
+		m.mu.Unlock()
+		return false, nil
+	}
+	if m.stamp != nil {
+		*m.stamp = string(stamp)
+	}
+	return true, nil
+}
+
+func (m *answerMatcher) failed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.failure != ""
+}
+
+func (m *answerMatcher) FailureMessage(actual any) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failure != "" {
+		return m.failure
+	}
+	return m.inner.FailureMessage(actual)
+}
+
+func (m *answerMatcher) NegatedFailureMessage(actual any) string { return m.FailureMessage(actual) }
+
+func (m *answerMatcher) MatchMayChangeInTheFuture(actual any) bool {
+	if m.failed() {
+		return false
+	}
+	if o, ok := m.inner.(interface{ MatchMayChangeInTheFuture(any) bool }); ok {
+		return o.MatchMayChangeInTheFuture(actual)
+	}
+	return true
+}
+
+// numberedLine is n printable bytes that show where a cut or a stray stamp
+// fell: "00000 00006 00012 ...", each number its own offset.
+func numberedLine(n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		fmt.Fprintf(&b, "%05d ", b.Len())
+	}
+	return b.String()[:n]
+}
+
+// A stamped answer: its timestamp as sent, and read as a wall clock.
+type stamped struct {
+	conn, line, stamp string
+	wall              time.Time
+}
+
+func (st stamped) String() string {
+	return fmt.Sprintf("%s's %q stamped %q", st.conn, st.line+"\n", st.stamp)
+}
+
+func stampList(stamps []stamped) string {
+	var out []string
+	for _, st := range stamps {
+		out = append(out, st.String())
+	}
+	return strings.Join(out, "; ")
+}
+
+// stampOf waits for the answer to line on c and reads its timestamp.
+func (s *Session) stampOf(ctx SpecContext, c *suite.Conn, line string) stamped {
+	var stamp string
+	s.EventuallyWithOffset(1, c).WithContext(ctx).Within(replyTimeout).Should(answered(line, &stamp))
+	return stamped{conn: c.Name(), line: line, stamp: stamp, wall: s.ctime(stamp)}
+}
+
+// stampNow sends a line on a new connection and returns the timestamp of
+// its answer, with the suite's clock just before sending and just after
+// the answer came.
+func (s *Session) stampNow(ctx SpecContext) (stamp string, sent, got time.Time) {
+	c := s.Connect("client")
+	sent = time.Now()
+	s.Expect(c.WriteString("what time is it?\n")).To(Succeed())
+	s.EventuallyWithOffset(1, c).WithContext(ctx).Within(replyTimeout).Should(answered("what time is it?", &stamp))
+	return stamp, sent, time.Now()
+}
+
+// letTimePass waits a little over a second for the server's clock to move
+// on: a wait whose purpose is to let time pass, bounded, during which
+// nothing is due on c (so it checks that too).
+func (s *Session) letTimePass(ctx SpecContext, c *suite.Conn) {
+	s.ConsistentlyWithOffset(1, c).WithContext(ctx).Within(timePasses).Should(suite.ReceiveNothing("while the client lets a second pass"))
+}
+
+// ctime reads a timestamp in the layout of ctime() (see parseCtime), or
+// fails the check saying what is wrong with it.
+func (s *Session) ctime(stamp string) time.Time {
+	wall, err := parseCtime(stamp)
+	if err != nil {
+		s.fail(string(suite.Violation)+": "+err.Error(), 1)
+	}
+	return wall
+}
+
+// ctimeLayout is ctime()'s layout, with its parts as submatches.
+var ctimeLayout = regexp.MustCompile(`^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ 0-3][0-9]) ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([0-9]{4})$`)
+
+var (
+	weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	months   = []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+)
+
+// parseCtime reads a timestamp in the layout of C's ctime() without its
+// newline, "Thu Dec  3 09:05:01 2026", and returns it as a wall clock (the
+// date and time it shows, in UTC's calendar, whatever the server's zone).
+// The error says what is wrong in a learner's words.
+func parseCtime(stamp string) (time.Time, error) {
+	const form = "ctime()'s layout is Www Mmm dd hh:mm:ss yyyy, 24 characters, e.g. \"Thu Dec  3 09:05:01 2026\""
+	m := ctimeLayout.FindStringSubmatch(stamp)
+	if m == nil {
+		hint := ""
+		switch {
+		case regexp.MustCompile(`^\d{4}-\d\d-\d\d[ T]\d\d:\d\d`).MatchString(stamp):
+			hint = " (it looks like ISO 8601, as str(datetime.now()) writes it)"
+		case regexp.MustCompile(`\d\d:\d\d:\d\d[.,]\d`).MatchString(stamp):
+			hint = " (it has fractions of a second)"
+		case len(stamp) != 24:
+			hint = fmt.Sprintf(" (it is %d characters)", len(stamp))
+		}
+		return time.Time{}, fmt.Errorf("the timestamp %s is not in the layout of ctime()%s; %s", suite.Quote([]byte(stamp)), hint, form)
+	}
+	day, _ := strconv.Atoi(strings.TrimSpace(m[3]))
+	hour, _ := strconv.Atoi(m[4])
+	minute, _ := strconv.Atoi(m[5])
+	second, _ := strconv.Atoi(m[6])
+	year, _ := strconv.Atoi(m[7])
+	month := time.Month(slices.Index(months, m[2]) + 1)
+	wall := time.Date(year, month, day, hour, minute, second, 0, time.UTC)
+	switch {
+	case m[3][0] == '0':
+		return time.Time{}, fmt.Errorf("the timestamp %q pads the day of the month with a zero (%q, as strftime's %%d does); ctime() pads it with a space (%q, strftime's %%e)", stamp, m[2]+" "+m[3], m[2]+" "+fmt.Sprintf("%2d", day))
+	case m[3][0] == ' ' && day == 0:
+		return time.Time{}, fmt.Errorf("the timestamp %q has day 0", stamp)
+	case hour > 23 || minute > 59 || second > 59:
+		return time.Time{}, fmt.Errorf("the timestamp %q is not a time of day (hours 00-23, minutes and seconds 00-59)", stamp)
+	case wall.Day() != day || wall.Month() != month:
+		return time.Time{}, fmt.Errorf("the timestamp %q is not a date: %s has no day %d", stamp, month, day)
+	case weekdays[wall.Weekday()] != m[1]:
+		return time.Time{}, fmt.Errorf("the timestamp %q has the wrong weekday: %s %d %d is a %s", stamp, month, day, year, wall.Weekday())
+	}
+	return wall, nil
+}
+
+// inZone is the wall clock of t in zone, in UTC's calendar, to compare
+// with parseCtime's: the offset is gone, so a daylight saving change
+// cannot make a time ambiguous.
+func inZone(t time.Time, zone *time.Location) time.Time {
+	w := t.In(zone)
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+}
+
+// hasZoneOffset reports whether a time zone's offset from UTC (a whole
+// number of quarter hours, from -12 h to +14 h) lies between lo and hi.
+func hasZoneOffset(lo, hi time.Duration) bool {
+	for q := -12 * 4; q <= 14*4; q++ {
+		if off := time.Duration(q) * 15 * time.Minute; off >= lo && off <= hi {
+			return true
+		}
+	}
+	return false
+}
+
+// offsetWords says how far ahead or behind a clock is: "8h0m0s ahead of".
+func offsetWords(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d > 0:
+		return d.String() + " ahead of"
+	case d < 0:
+		return (-d).String() + " behind"
+	}
+	return "the same as"
+}
+
+func zoneName(zone *time.Location) string {
+	if zone == time.Local {
+		return "the suite's own zone, " + time.Now().Format("MST")
+	}
+	return zone.String()
+}
+
+// seconds is d in whole seconds, rounded down or up.
+func seconds(d time.Duration, up bool) int {
+	s := int(d / time.Second)
+	if up && d%time.Second != 0 {
+		s++
+	}
+	return s
+}
+
+func rangeWords(lo, hi int) string {
+	if lo == hi {
+		return fmt.Sprintf("%d s", lo)
+	}
+	return fmt.Sprintf("%d to %d s", lo, hi)
+}
