@@ -33,10 +33,18 @@ type Clause struct {
 	Level    Level
 	Text     string // the sentence, with Markdown links reduced to their text
 	Number   int
+	// Presumes lists the clauses this one's checks cannot be judged
+	// without: when one of them fails, this clause is not checked, and is
+	// reported as following from it (its "Presumes:" line).
+	Presumes []string
 }
 
 // clauseLine matches "- **echo-4** The server MUST ...".
 var clauseLine = regexp.MustCompile(`^- \*\*([a-z-]+)-(\d+)\*\* (.+)$`)
+
+// clauseDetail matches an indented line under a clause, such as
+// "  - Presumes: echo-1, echo-3".
+var clauseDetail = regexp.MustCompile(`^\s+- ([A-Z][a-z]+( [a-z]+)*): (.+)$`)
 
 // markdownLink matches "[text](url)" and inline code backquotes.
 var markdownLink = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
@@ -54,8 +62,16 @@ func Clauses(protocol string) ([]Clause, error) {
 // parseClauses reads the clauses of a protocol's document, md.
 func parseClauses(protocol string, md []byte) ([]Clause, error) {
 	var out []Clause
+	underClause := false // the lines since the last clause line are its details
 	for _, line := range strings.Split(string(md), "\n") {
+		if d := clauseDetail.FindStringSubmatch(line); d != nil && underClause {
+			if err := addDetail(&out[len(out)-1], d[1], d[3]); err != nil {
+				return nil, fmt.Errorf("%s.md: %v", protocol, err)
+			}
+			continue
+		}
 		m := clauseLine.FindStringSubmatch(line)
+		underClause = m != nil
 		if m == nil {
 			continue
 		}
@@ -76,7 +92,119 @@ func parseClauses(protocol string, md []byte) ([]Clause, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s.md has no clauses", protocol)
 	}
+	if err := checkPresumptions(out); err != nil {
+		return nil, fmt.Errorf("%s.md: %v", protocol, err)
+	}
 	return out, nil
+}
+
+// addDetail adds a detail line ("Presumes: echo-1") to its clause.
+func addDetail(c *Clause, key, value string) error {
+	switch key {
+	case "Presumes":
+		for _, id := range strings.Split(value, ",") {
+			c.Presumes = append(c.Presumes, strings.TrimSpace(id))
+		}
+	default:
+		return fmt.Errorf("clause %s: unknown detail %q (known: Presumes)", c.ID, key)
+	}
+	return nil
+}
+
+// checkPresumptions checks that every clause presumes clauses of its own
+// document, none at a lower level (a MUST clause left unchecked because a
+// SHOULD clause failed would let a run pass without it), and no cycle.
+func checkPresumptions(clauses []Clause) error {
+	byID := map[string]Clause{}
+	for _, c := range clauses {
+		byID[c.ID] = c
+	}
+	for _, c := range clauses {
+		for _, id := range c.Presumes {
+			p, ok := byID[id]
+			switch {
+			case !ok:
+				return fmt.Errorf("clause %s presumes %s, which is not a clause of this document", c.ID, id)
+			case id == c.ID:
+				return fmt.Errorf("clause %s presumes itself", c.ID)
+			case c.Level == Must && p.Level == Should:
+				return fmt.Errorf("clause %s (MUST) presumes %s (SHOULD): a failed SHOULD clause must not leave a MUST clause unchecked", c.ID, id)
+			}
+		}
+	}
+	if _, err := presumptionOrder(clauses); err != nil {
+		return err
+	}
+	return nil
+}
+
+// presumptionOrder orders clauses so that each comes after every clause it
+// presumes, and otherwise in document order: the order the checks run in,
+// so that a clause's premises are judged before it.
+func presumptionOrder(clauses []Clause) ([]Clause, error) {
+	var out []Clause
+	done := map[string]bool{}
+	for len(out) < len(clauses) {
+		progress := false
+		for _, c := range clauses {
+			if done[c.ID] {
+				continue
+			}
+			ready := true
+			for _, id := range c.Presumes {
+				ready = ready && done[id]
+			}
+			if ready {
+				out, done[c.ID], progress = append(out, c), true, true
+				break // the earliest ready clause first, then look again
+			}
+		}
+		if !progress {
+			var stuck []string
+			for _, c := range clauses {
+				if !done[c.ID] {
+					stuck = append(stuck, c.ID)
+				}
+			}
+			return nil, fmt.Errorf("the presumptions of %s form a cycle", strings.Join(stuck, ", "))
+		}
+	}
+	return out, nil
+}
+
+// Consequences says, for each clause, from which failed clauses its own
+// result follows: the failed (or warned) clauses it presumes, directly or
+// through clauses that were themselves not checked. failed reports whether
+// a clause failed or warned; unchecked whether it was not checked.
+func Consequences(clauses []Clause, failed, unchecked func(id string) bool) map[string][]string {
+	byID := map[string]Clause{}
+	for _, c := range clauses {
+		byID[c.ID] = c
+	}
+	var roots func(id string, seen map[string]bool) []string
+	roots = func(id string, seen map[string]bool) []string {
+		var out []string
+		for _, p := range byID[id].Presumes {
+			switch {
+			case seen[p]:
+			case failed(p):
+				seen[p] = true
+				out = append(out, p)
+			case unchecked(p):
+				seen[p] = true
+				out = append(out, roots(p, seen)...)
+			}
+		}
+		return out
+	}
+	follows := map[string][]string{}
+	for _, c := range clauses {
+		if r := roots(c.ID, map[string]bool{}); len(r) > 0 {
+			slices.SortFunc(r, func(a, b string) int { return byID[a].Number - byID[b].Number })
+			follows[c.ID] = slices.Compact(r)
+		}
+	}
+	return follows
 }
 
 // levelOf is the level of the first RFC 2119 keyword in the sentence:

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -32,7 +33,7 @@ Some prose, a list that is no clause:
 		t.Fatalf("got %d clauses, want %d: %+v", len(clauses), len(want), clauses)
 	}
 	for i := range want {
-		if clauses[i] != want[i] {
+		if !reflect.DeepEqual(clauses[i], want[i]) {
 			t.Errorf("clause %d:\n got %+v\nwant %+v", i+1, clauses[i], want[i])
 		}
 	}
@@ -119,5 +120,55 @@ func TestLookup(t *testing.T) {
 		if c, err := Lookup(id); err == nil || err.Error() != want {
 			t.Errorf("Lookup(%q) = %+v, %v; want the error %q", id, c, err, want)
 		}
+	}
+}
+
+func TestPresumptions(t *testing.T) {
+	doc := `- **echo-1** It MUST echo.
+- **echo-2** It MUST echo twice.
+  - Presumes: echo-1
+- **echo-3** It MUST echo at once.
+  - Presumes: echo-2, echo-1
+- **echo-4** It MUST close.
+`
+	clauses, err := parseClauses("echo", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := clauses[2].Presumes; !reflect.DeepEqual(got, []string{"echo-2", "echo-1"}) {
+		t.Errorf("echo-3 presumes %v", got)
+	}
+	statuses := func(m map[string]string) (failed, unchecked func(string) bool) {
+		return func(id string) bool { return m[id] == "failed" }, func(id string) bool { return m[id] == "unchecked" }
+	}
+	// echo-1 failed: echo-2 was not checked, and echo-3, presuming both,
+	// follows from echo-1 alone.
+	failed, unchecked := statuses(map[string]string{"echo-1": "failed", "echo-2": "unchecked", "echo-3": "unchecked", "echo-4": "failed"})
+	follows := Consequences(clauses, failed, unchecked)
+	if !reflect.DeepEqual(follows, map[string][]string{"echo-2": {"echo-1"}, "echo-3": {"echo-1"}}) {
+		t.Errorf("follows = %v", follows)
+	}
+	// Two roots: echo-2 failed on its own as well.
+	failed, unchecked = statuses(map[string]string{"echo-1": "failed", "echo-2": "failed", "echo-3": "unchecked"})
+	if got := Consequences(clauses, failed, unchecked)["echo-3"]; !reflect.DeepEqual(got, []string{"echo-1", "echo-2"}) {
+		t.Errorf("echo-3 follows from %v, want both roots", got)
+	}
+
+	for _, tc := range []struct{ doc, want string }{
+		{"- **echo-1** It MUST echo.\n  - Presumes: echo-9\n", "not a clause of this document"},
+		{"- **echo-1** It MUST echo.\n  - Presumes: echo-1\n", "presumes itself"},
+		{"- **echo-1** It SHOULD echo.\n- **echo-2** It MUST echo.\n  - Presumes: echo-1\n", "a failed SHOULD clause must not leave a MUST clause unchecked"},
+		{"- **echo-1** It MUST echo.\n  - Presumes: echo-2\n- **echo-2** It MUST echo.\n  - Presumes: echo-1\n", "cycle"},
+		{"- **echo-1** It MUST echo.\n  - Requires: echo-2\n", "unknown detail"},
+	} {
+		if _, err := parseClauses("echo", []byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want an error about %s", tc.doc, err, tc.want)
+		}
+	}
+
+	// The checks run premises first.
+	order, err := presumptionOrder([]Clause{{ID: "a-1", Presumes: []string{"a-2"}}, {ID: "a-2"}, {ID: "a-3"}})
+	if err != nil || order[0].ID != "a-2" || order[1].ID != "a-1" || order[2].ID != "a-3" {
+		t.Errorf("order %v, %v", order, err)
 	}
 }

@@ -14,6 +14,8 @@ package specs
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -78,6 +80,32 @@ type registration struct {
 	protocol string
 	target   suite.Target
 	clauses  []pendingClause // DescribeClause calls, before sorting
+
+	mu       sync.Mutex
+	outcomes map[string]suite.Status // each clause's status so far in this run
+}
+
+// record adds the status of one check to its clause's outcome.
+func (reg *registration) record(id string, status suite.Status) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if reg.outcomes == nil {
+		reg.outcomes = map[string]suite.Status{}
+	}
+	reg.outcomes[id] = suite.ClauseStatus([]suite.CheckResult{{Status: reg.outcomes[id]}, {Status: status}})
+}
+
+// brokenPremises lists the failed clauses that c's result would follow
+// from: the clauses it presumes that failed (or warned), directly or
+// through presumed clauses that were not checked themselves.
+func (reg *registration) brokenPremises(c Clause) []string {
+	clauses, _ := Clauses(reg.protocol)
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	is := func(statuses ...suite.Status) func(string) bool {
+		return func(id string) bool { return slices.Contains(statuses, reg.outcomes[id]) }
+	}
+	return Consequences(clauses, is(suite.Failed, suite.Warned), is(suite.Unchecked))[c.ID]
 }
 
 // A pendingClause is a DescribeClause waiting for its place.
@@ -100,6 +128,11 @@ func Register(cfg Config) {
 		reg := &registration{cfg: cfg, protocol: name, target: target}
 		Describe(name, Label(name), func() {
 			AfterEach(func() {
+				// Later checks of clauses that presume this one look here.
+				report := CurrentSpecReport()
+				reg.record(clauseLabel(report.Labels()), statusOf(report, cfg.Strict))
+			})
+			AfterEach(func() {
 				// A failing spec's report carries what the server printed.
 				if CurrentSpecReport().Failed() {
 					if out := target.Output(); out != "" {
@@ -120,7 +153,8 @@ func Register(cfg Config) {
 }
 
 // collect runs the protocol's declarations, gathering their clauses in the
-// order of the spec document.
+// order they run in: the document's, except that a clause comes after the
+// clauses it presumes.
 func (reg *registration) collect() []pendingClause {
 	building = &declaring{reg: reg}
 	defer func() { building = nil }()
@@ -128,9 +162,15 @@ func (reg *registration) collect() []pendingClause {
 	for _, body := range declarations[reg.protocol] {
 		body()
 	}
-	clauses := reg.clauses
-	slices.SortStableFunc(clauses, func(a, b pendingClause) int { return a.clause.Number - b.clause.Number })
-	return clauses
+	clauses, _ := Clauses(reg.protocol)
+	order, _ := presumptionOrder(clauses) // the document was checked when parsed
+	rank := map[string]int{}
+	for i, c := range order {
+		rank[c.ID] = i
+	}
+	pending := reg.clauses
+	slices.SortStableFunc(pending, func(a, b pendingClause) int { return rank[a.clause.ID] - rank[b.clause.ID] })
+	return pending
 }
 
 // DescribeClause declares the specs that check one clause. The container's
@@ -190,6 +230,11 @@ func Check(name string, body func(ctx SpecContext, s *Session), decorators ...an
 	}
 	reg, clause := building.reg, *building.clause
 	args := append([]any{func(ctx SpecContext) {
+		// A check whose premises failed cannot be judged: its failure
+		// would only repeat theirs, and waiting for it would take time.
+		if roots := reg.brokenPremises(clause); len(roots) > 0 {
+			Skip(fmt.Sprintf("%s%s, which failed", suite.UncheckedLead, strings.Join(roots, ", ")))
+		}
 		s := &Session{
 			Client:   suite.NewClient(reg.target.Addr()),
 			Target:   reg.target,

@@ -58,12 +58,20 @@ func resultOf(r types.Report, cfg Config, protocols []string) suite.Result {
 	for _, p := range protocols {
 		pr := suite.ProtocolResult{Protocol: p, Target: cfg.Targets[p].Name()}
 		clauses, _ := Clauses(p)
+		status := map[string]suite.Status{}
 		for _, c := range clauses {
-			pr.Clauses = append(pr.Clauses, suite.ClauseResult{
-				ID: c.ID, Level: string(c.Level), Text: c.Text,
-				Status: suite.ClauseStatus(checks[c.ID]),
-				Checks: checks[c.ID],
-			})
+			status[c.ID] = suite.ClauseStatus(checks[c.ID])
+		}
+		is := func(statuses ...suite.Status) func(string) bool {
+			return func(id string) bool { return slices.Contains(statuses, status[id]) }
+		}
+		follows := Consequences(clauses, is(suite.Failed, suite.Warned), is(suite.Unchecked))
+		for _, c := range clauses {
+			cr := suite.ClauseResult{ID: c.ID, Level: string(c.Level), Text: c.Text, Status: status[c.ID], Checks: checks[c.ID]}
+			if is(suite.Failed, suite.Warned, suite.Unchecked)(c.ID) {
+				cr.FollowsFrom = follows[c.ID]
+			}
+			pr.Clauses = append(pr.Clauses, cr)
 		}
 		res.Protocols = append(res.Protocols, pr)
 	}
@@ -76,6 +84,8 @@ func statusOf(spec types.SpecReport, strict bool) suite.Status {
 		return suite.Passed
 	case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.Failure.Message, suite.WarningLead):
 		return suite.Warned
+	case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.Failure.Message, suite.UncheckedLead):
+		return suite.Unchecked
 	case spec.State == types.SpecStateTimedout && !strict && slices.Contains(spec.Labels(), string(Should)):
 		// The fail handler turns a SHOULD failure into a warning, but a
 		// spec timeout does not go through it.

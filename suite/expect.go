@@ -47,13 +47,15 @@ type wire struct {
 	final     bool   // the diagnosis cannot change any more
 }
 
+// newWire starts a matcher's wait now: the matcher is made as Should is
+// called, just before Eventually starts its own clock, so the time a
+// diagnosis states is never shorter than the wait it was given.
+func newWire(what string) wire { return wire{what: what, started: time.Now()} }
+
 // poll starts a poll of the matcher. Once its outcome is final (Eventually
 // polls once more after MatchMayChangeInTheFuture said so) it returns that
 // outcome with done true, and the matcher must not read again.
 func (w *wire) poll() (matched, done bool) {
-	if w.started.IsZero() {
-		w.started = time.Now()
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.diagnosis == "", w.final
@@ -71,18 +73,23 @@ func (w *wire) ok() {
 	w.diagnosis, w.final = "", true
 }
 
-// waited is how long the matcher has been polled, for its diagnosis. The
-// last poll of a wait may end up to pollSlice after the wait's own time is
-// up, so this is cut to 100 ms: a 2 s wait reads as 2s, not 2.05s.
+// waited is how long the matcher has waited so far, for its diagnosis. It
+// is cut to 100 ms: a poll ends up to pollSlice after the wait's own time is
+// up, and a 2 s wait should read as 2s, not 2.05s.
 func (w *wire) waited() time.Duration {
 	return time.Since(w.started).Truncate(100 * time.Millisecond)
 }
+
+// waitedMark stands in a diagnosis for how long the wait lasted, filled in
+// when the message is asked for: when the wait has ended, not at its last
+// poll.
+const waitedMark = "{waited}"
 
 // FailureMessage is the diagnosis of the last poll.
 func (w *wire) FailureMessage(any) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.diagnosis
+	return strings.ReplaceAll(w.diagnosis, waitedMark, w.waited().String())
 }
 
 // NegatedFailureMessage is the diagnosis too: the negated matchers here
@@ -142,7 +149,7 @@ func (w *wire) timedOut(c *Conn, have int) {
 	if have > 0 {
 		got = fmt.Sprintf(" (%d bytes of it had arrived)", have)
 	}
-	w.set(false, TimedOut, "%s: timed out after %v waiting for %s%s", c.name, w.waited(), w.what, got)
+	w.set(false, TimedOut, "%s: timed out after "+waitedMark+" waiting for %s%s", c.name, w.what, got)
 }
 
 // Receive succeeds once the next bytes on the connection are exactly want,
@@ -150,7 +157,7 @@ func (w *wire) timedOut(c *Conn, have int) {
 // offset and the bytes around it on both sides; what names the bytes in a
 // failure ("the echo of 1 MiB").
 func Receive[T string | []byte](want T, what string) types.GomegaMatcher {
-	return &receiveMatcher{wire: wire{what: what}, want: []byte(want)}
+	return &receiveMatcher{wire: newWire(what), want: []byte(want)}
 }
 
 type receiveMatcher struct {
@@ -168,7 +175,7 @@ func (m *receiveMatcher) Match(actual any) (bool, error) {
 	}
 	return m.settle(c, func() { c.receiveMore(len(m.want) - len(c.buf)) }, func() (decided, matched bool) {
 		have := c.buf[:min(len(c.buf), len(m.want))]
-		if d := DiffBytes(m.want, have); d != "" {
+		if d := DiffPrefix(m.want, have); d != "" {
 			m.set(true, WrongBytes, "%s: wrong bytes in %s: %s", c.name, m.what, d)
 			return true, false
 		}
@@ -184,7 +191,7 @@ func (m *receiveMatcher) Match(actual any) (bool, error) {
 // ReceiveLine succeeds once a line (up to and including "\n") of at most
 // max bytes has arrived; it consumes the line and stores it in *line.
 func ReceiveLine(max int, what string, line *[]byte) types.GomegaMatcher {
-	return &lineMatcher{wire: wire{what: what}, max: max, line: line}
+	return &lineMatcher{wire: newWire(what), max: max, line: line}
 }
 
 // ReceiveLineMatching is ReceiveLine for a line of a given form: pattern
@@ -196,7 +203,7 @@ func ReceiveLine(max int, what string, line *[]byte) types.GomegaMatcher {
 // The pattern sees bytes: a byte that is not UTF-8 matches "." (as U+FFFD
 // would), and the submatches are the bytes as they arrived.
 func ReceiveLineMatching(max int, pattern *regexp.Regexp, what string, groups *[][]byte) types.GomegaMatcher {
-	return &lineMatcher{wire: wire{what: what}, max: max, pattern: pattern, groups: groups}
+	return &lineMatcher{wire: newWire(what), max: max, pattern: pattern, groups: groups}
 }
 
 type lineMatcher struct {
@@ -254,7 +261,7 @@ func (m *lineMatcher) Match(actual any) (bool, error) {
 // max bytes, or no close in time fail it; what names what the server was
 // sending ("the body of the response").
 func ReceiveUntilEOF(max int, what string, got *[]byte) types.GomegaMatcher {
-	return &untilEOFMatcher{wire: wire{what: what}, max: max, got: got}
+	return &untilEOFMatcher{wire: newWire(what), max: max, got: got}
 }
 
 type untilEOFMatcher struct {
@@ -288,7 +295,7 @@ func (m *untilEOFMatcher) Match(actual any) (bool, error) {
 		if len(c.buf) > 0 {
 			after = fmt.Sprintf(" (and then %s)", Quote(c.buf[:min(len(c.buf), 64)]))
 		}
-		m.set(false, NotClosed, "%s: the server did not close the connection within %v after sending %s%s", c.name, m.waited(), m.what, after)
+		m.set(false, NotClosed, "%s: the server did not close the connection within "+waitedMark+" after sending %s%s", c.name, m.what, after)
 	}
 	return false, nil
 }
@@ -296,7 +303,7 @@ func (m *untilEOFMatcher) Match(actual any) (bool, error) {
 // ReceiveEOF succeeds once the server closes the connection without sending
 // anything more; after says what the close should follow ("the banner").
 func ReceiveEOF(after string) types.GomegaMatcher {
-	return &eofMatcher{wire: wire{what: after}}
+	return &eofMatcher{wire: newWire(after)}
 }
 
 type eofMatcher struct{ wire }
@@ -320,7 +327,7 @@ func (m *eofMatcher) Match(actual any) (bool, error) {
 		m.what = "the close after " + m.what
 		m.ended(c, 0)
 	default:
-		m.set(false, NotClosed, "%s: the server did not close the connection within %v after %s", c.name, m.waited(), m.what)
+		m.set(false, NotClosed, "%s: the server did not close the connection within "+waitedMark+" after %s", c.name, m.what)
 	}
 	return false, nil
 }
@@ -329,13 +336,13 @@ func (m *eofMatcher) Match(actual any) (bool, error) {
 // arrived and the connection is open. why says when nothing is due
 // ("before the client has sent anything").
 func ReceiveNothing(why string) types.GomegaMatcher {
-	return &nothingMatcher{wire: wire{what: why}}
+	return &nothingMatcher{wire: newWire(why)}
 }
 
 // ReceiveNothingOrEOF is ReceiveNothing that also accepts the server
 // closing the connection, with nothing before the close.
 func ReceiveNothingOrEOF(why string) types.GomegaMatcher {
-	return &nothingMatcher{wire: wire{what: why}, eofAllowed: true}
+	return &nothingMatcher{wire: newWire(why), eofAllowed: true}
 }
 
 type nothingMatcher struct {
@@ -380,7 +387,7 @@ func (m *nothingMatcher) Match(actual any) (bool, error) {
 // client sent answers that data with an RST, which may come just after its
 // FIN, when a read has already returned EOF.
 func BeReset(when string) types.GomegaMatcher {
-	return &resetMatcher{wire: wire{what: when}}
+	return &resetMatcher{wire: newWire(when)}
 }
 
 type resetMatcher struct{ wire }
@@ -417,7 +424,7 @@ func resetAdvice(c *Conn) string {
 // nothing; what names the place ("after the banner"). For "the banner is
 // followed by nothing, \n or \r\n".
 func ReceiveOnly(what string, allowed ...string) types.GomegaMatcher {
-	return &onlyMatcher{wire: wire{what: what}, allowed: allowed}
+	return &onlyMatcher{wire: newWire(what), allowed: allowed}
 }
 
 type onlyMatcher struct {

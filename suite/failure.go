@@ -68,15 +68,42 @@ func IsKind(err error, kind Kind) bool {
 //	  expected  0b 0c [0d] 0e 0f  "\x0b\x0c\r\x0e\x0f"
 //	  received  0b 0c [0a] 0e 0f  "\x0b\x0c\n\x0e\x0f"
 //
-// It returns "" when got is a prefix of want (nothing wrong so far).
+// It returns "" when got is want. When got is the beginning of want, it
+// says so and how many bytes are missing: the bytes that came were right,
+// and the reader should look at why the rest did not come.
 func DiffBytes(want, got []byte) string {
+	off := commonPrefix(want, got)
+	switch {
+	case off == len(got) && off == len(want):
+		return ""
+	case off == len(got):
+		return fmt.Sprintf("the %d bytes received are the beginning of the %d expected, right up to their end; the other %d never came",
+			len(got), len(want), len(want)-len(got))
+	}
+	return diffAt(want, got, off)
+}
+
+// DiffPrefix is DiffBytes for bytes still arriving: it returns "" while
+// got is the beginning of want (nothing wrong so far).
+func DiffPrefix(want, got []byte) string {
+	off := commonPrefix(want, got)
+	if off == len(got) {
+		return ""
+	}
+	return diffAt(want, got, off)
+}
+
+func commonPrefix(want, got []byte) int {
 	off := 0
 	for off < len(want) && off < len(got) && want[off] == got[off] {
 		off++
 	}
-	if off == len(got) || (off == len(want) && len(got) == len(want)) {
-		return ""
-	}
+	return off
+}
+
+// diffAt shows want and got around offset off, where they differ (or
+// where one of them ends).
+func diffAt(want, got []byte, off int) string {
 	const before, after = 8, 8
 	from := max(0, off-before)
 	row := func(p []byte) string {

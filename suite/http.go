@@ -223,7 +223,7 @@ func IsIncomplete(err error) bool {
 // server closing or resetting before the response is complete, and, when
 // the time is up, says which part of the response it was still waiting for.
 func ReceiveResponse(method string, resp **Response) types.GomegaMatcher {
-	return &responseMatcher{wire: wire{what: "the response to " + method}, method: method, resp: resp}
+	return &responseMatcher{wire: newWire("the response to " + method), method: method, resp: resp}
 }
 
 type responseMatcher struct {
@@ -263,9 +263,9 @@ func (m *responseMatcher) Match(actual any) (bool, error) {
 		m.ended(c, 0)
 		m.what = what
 	case errors.As(err, &e) && e.untilClose:
-		m.set(false, NotClosed, "%s: the server did not close the connection within %v after sending the header block of %s, which has no Content-Length: its body ends when the server closes", c.name, m.waited(), m.what)
+		m.set(false, NotClosed, "%s: the server did not close the connection within "+waitedMark+" after sending the header block of %s, which has no Content-Length: its body ends when the server closes", c.name, m.what)
 	case errors.As(err, &e):
-		m.set(false, TimedOut, "%s: timed out after %v waiting for %s", c.name, m.waited(), e.need)
+		m.set(false, TimedOut, "%s: timed out after "+waitedMark+" waiting for %s", c.name, e.need)
 	default:
 		var d *Error
 		if errors.As(err, &d) {

@@ -18,7 +18,15 @@ const (
 	Warned  Status = "warned"  // a SHOULD clause not met, outside --strict
 	Skipped Status = "skipped" // could not run here, with the reason (a client not installed)
 	NotRun  Status = "not run" // filtered out by --focus or a label filter
+	// Unchecked is a clause not checked because a clause it presumes
+	// failed: its result would follow from that failure. FollowsFrom names
+	// the failed clauses.
+	Unchecked Status = "unchecked"
 )
+
+// UncheckedLead starts the message of a check that was not run because a
+// clause it presumes failed; the failed clauses follow it.
+const UncheckedLead = "not checked: it presumes "
 
 // A Result is the outcome of one run: per protocol, per clause.
 type Result struct {
@@ -41,11 +49,14 @@ type ProtocolResult struct {
 
 // A ClauseResult is the outcome of the checks of one clause.
 type ClauseResult struct {
-	ID     string        `json:"id"`
-	Level  string        `json:"level"`
-	Text   string        `json:"text"`
-	Status Status        `json:"status"`
-	Checks []CheckResult `json:"checks"`
+	ID     string `json:"id"`
+	Level  string `json:"level"`
+	Text   string `json:"text"`
+	Status Status `json:"status"`
+	// FollowsFrom names the failed clauses this clause's result follows
+	// from (they are presumed by it); empty for a root.
+	FollowsFrom []string      `json:"follows_from,omitempty"`
+	Checks      []CheckResult `json:"checks"`
 }
 
 // A CheckResult is the outcome of one spec.
@@ -121,6 +132,8 @@ func ClauseStatus(checks []CheckResult) Status {
 		return Warned
 	case has[Passed]:
 		return Passed
+	case has[Unchecked]:
+		return Unchecked
 	}
 	return NotRun
 }
@@ -141,22 +154,15 @@ func (r Result) WriteSummary(w io.Writer) {
 	}
 	for _, p := range r.Protocols {
 		fmt.Fprintf(w, "\n%s against %s\n", p.Protocol, p.Target)
-		for _, c := range p.Clauses {
-			fmt.Fprintf(w, "  %-4s  %-14s %-6s  %s\n", mark(c.Status), c.ID, c.Level, c.Text)
-			for _, ch := range c.Checks {
-				switch ch.Status {
-				case Failed, Warned:
-					fmt.Fprintf(w, "          %s: %s\n", ch.Name, firstLine(strings.TrimPrefix(ch.Message, WarningLead)))
-				case Skipped:
-					fmt.Fprintf(w, "          skipped: %s: %s\n", ch.Name, firstLine(ch.Message))
-				}
-			}
-		}
+		p.writeClauses(w)
 	}
 	fmt.Fprintln(w)
 	for _, p := range r.Protocols {
 		fmt.Fprintf(w, "%-12s %-7s  %d passed, %d failed, %d SHOULD warnings", p.Protocol, strings.ToUpper(verdictWord(p.Verdict())),
 			p.Count(Passed), p.Count(Failed), p.Count(Warned))
+		if n := p.Count(Unchecked); n > 0 {
+			fmt.Fprintf(w, ", %d not checked (they presume a failed clause)", n)
+		}
 		if n := p.Count(NotRun); n > 0 {
 			fmt.Fprintf(w, ", %d not run", n)
 		}
@@ -167,6 +173,52 @@ func (r Result) WriteSummary(w io.Writer) {
 	}
 	for _, problem := range r.Problems {
 		fmt.Fprintf(w, "problem: %s\n", firstLine(problem))
+	}
+}
+
+// writeClauses writes a protocol's clauses, root failures first: each
+// failed or warned clause that follows from no other, with its checks'
+// diagnoses, then, folded under it, the clauses that follow from it. Then
+// the others, in document order.
+func (p ProtocolResult) writeClauses(w io.Writer) {
+	line := func(indent string, c ClauseResult) {
+		fmt.Fprintf(w, "%s%-4s  %-14s %-6s  %s", indent, mark(c.Status), c.ID, c.Level, c.Text)
+		if len(c.FollowsFrom) > 0 {
+			fmt.Fprintf(w, " (follows from %s", strings.Join(c.FollowsFrom, ", "))
+			if c.Status == Unchecked {
+				fmt.Fprint(w, ": not checked")
+			}
+			fmt.Fprint(w, ")")
+		}
+		fmt.Fprintln(w)
+		for _, ch := range c.Checks {
+			switch ch.Status {
+			case Failed, Warned:
+				fmt.Fprintf(w, "%s        %s: %s\n", indent, ch.Name, firstLine(strings.TrimPrefix(ch.Message, WarningLead)))
+			case Skipped:
+				fmt.Fprintf(w, "%s        skipped: %s: %s\n", indent, ch.Name, firstLine(ch.Message))
+			}
+		}
+	}
+	written := map[string]bool{}
+	for _, root := range p.Clauses {
+		if (root.Status != Failed && root.Status != Warned) || len(root.FollowsFrom) > 0 {
+			continue
+		}
+		line("  ", root)
+		written[root.ID] = true
+		for _, c := range p.Clauses {
+			// A consequence of several roots is folded under the first.
+			if len(c.FollowsFrom) > 0 && c.FollowsFrom[0] == root.ID {
+				line("      ", c)
+				written[c.ID] = true
+			}
+		}
+	}
+	for _, c := range p.Clauses {
+		if !written[c.ID] {
+			line("  ", c)
+		}
 	}
 }
 

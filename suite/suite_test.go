@@ -36,8 +36,11 @@ func TestQuoteShowsEveryByte(t *testing.T) {
 }
 
 func TestDiffBytes(t *testing.T) {
-	if d := DiffBytes([]byte("hello"), []byte("hel")); d != "" {
-		t.Errorf("a prefix is not a difference, got %q", d)
+	if d := DiffPrefix([]byte("hello"), []byte("hel")); d != "" {
+		t.Errorf("a prefix is not a difference so far, got %q", d)
+	}
+	if d := DiffBytes([]byte("hello"), []byte("hel")); !strings.Contains(d, "the 3 bytes received are the beginning of the 5 expected") || !strings.Contains(d, "other 2 never came") {
+		t.Errorf("a complete answer that is too short must say so, got %q", d)
 	}
 	if d := DiffBytes([]byte("hello"), []byte("hello")); d != "" {
 		t.Errorf("equal bytes are not a difference, got %q", d)

@@ -93,7 +93,7 @@ func notAUDPConn(actual any) error {
 // datagram in time is the server's fault; the failure says what was
 // awaited and for how long.
 func ReceiveDatagram[T string | []byte](want T, what string) types.GomegaMatcher {
-	return &datagramMatcher{wire: wire{what: what}, want: []byte(want)}
+	return &datagramMatcher{wire: newWire(what), want: []byte(want)}
 }
 
 type datagramMatcher struct {
@@ -116,7 +116,7 @@ func (m *datagramMatcher) Match(actual any) (bool, error) {
 	case err != nil:
 		m.set(true, NothingListening, "%s: waiting for %s: %v (is anything listening on UDP %s?)", u.name, m.what, err, u.server)
 	case from == nil:
-		m.set(false, TimedOut, "%s: no datagram within %v while waiting for %s (on loopback nothing is lost)", u.name, m.waited(), m.what)
+		m.set(false, TimedOut, "%s: no datagram within "+waitedMark+" while waiting for %s (on loopback nothing is lost)", u.name, m.what)
 	case !sameUDPAddr(from, u.server):
 		m.set(true, Violation, "%s: %s came from %s, not from the server's address %s", u.name, m.what, from, u.server)
 	default:
@@ -138,7 +138,7 @@ func sameUDPAddr(a net.Addr, b *net.UDPAddr) bool {
 // ReceiveNoDatagram is for Consistently: it matches as long as no datagram
 // arrives. why says when none is due ("after the one echo").
 func ReceiveNoDatagram(why string) types.GomegaMatcher {
-	return &noDatagramMatcher{wire: wire{what: why}}
+	return &noDatagramMatcher{wire: newWire(why)}
 }
 
 type noDatagramMatcher struct{ wire }
