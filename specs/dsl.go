@@ -243,10 +243,22 @@ func Check(name string, body func(ctx SpecContext, s *Session), decorators ...an
 		}
 		s.Gomega = gomega.NewGomega(s.fail)
 		defer s.Close()
+		defer func() {
+			// Cut short by the spec's timeout (or an interrupt): the
+			// failure is Ginkgo's, without our transcript; keep it for
+			// the report (see messageOf).
+			if ctx.Err() != nil {
+				AddReportEntry(transcriptEntry, s.Transcript().String())
+			}
+		}()
 		body(ctx, s)
 	}, SpecTimeout(checkTimeout), Offset(1)}, decorators...)
 	return It(name, args...)
 }
+
+// transcriptEntry names the report entry that carries the transcript of a
+// check its time limit cut short.
+const transcriptEntry = "transcript"
 
 // fail is the fail handler of the session's Gomega: it adds the transcript
 // to the diagnosis and fails the spec, or skips it with a warning.

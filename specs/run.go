@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -51,7 +52,7 @@ func resultOf(r types.Report, cfg Config, protocols []string) suite.Result {
 		checks[id] = append(checks[id], suite.CheckResult{
 			Name:     spec.LeafNodeText,
 			Status:   statusOf(spec, cfg.Strict),
-			Message:  spec.Failure.Message,
+			Message:  messageOf(spec),
 			Duration: spec.RunTime,
 		})
 	}
@@ -76,6 +77,29 @@ func resultOf(r types.Report, cfg Config, protocols []string) suite.Result {
 		res.Protocols = append(res.Protocols, pr)
 	}
 	return res
+}
+
+// messageOf is a check's diagnosis. A check cut short by its time limit
+// has only Ginkgo's "A spec timeout occurred": say instead what it was
+// waiting for when the time ran out (what the Gomega assertion in progress
+// would have reported), and add the transcript.
+func messageOf(spec types.SpecReport) string {
+	if spec.State != types.SpecStateTimedout {
+		return spec.Failure.Message
+	}
+	msg := fmt.Sprintf("%s: the check did not end within %v, the limit of every check", suite.TimedOut, checkTimeout)
+	if step := spec.Failure.ProgressReport.CurrentStepText; step != "" {
+		msg += "; its step: " + step
+	}
+	if waiting := spec.Failure.ProgressReport.AdditionalReports; len(waiting) > 0 {
+		msg += "; it was still waiting: " + suite.StripAsyncPreamble(waiting[0])
+	}
+	for _, e := range spec.ReportEntries {
+		if e.Name == transcriptEntry {
+			msg += "\n\nTranscript (-> client to server, <- server to client):\n" + e.StringRepresentation()
+		}
+	}
+	return msg
 }
 
 func statusOf(spec types.SpecReport, strict bool) suite.Status {

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -37,6 +38,22 @@ func TestStatusOf(t *testing.T) {
 	} {
 		if got := statusOf(tc.spec, tc.strict); got != tc.want {
 			t.Errorf("%s: status %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestMessageOfATimedOutCheck: a check cut short by its limit says what it
+// was waiting for, not only "A spec timeout occurred".
+func TestMessageOfATimedOutCheck(t *testing.T) {
+	spec := types.SpecReport{State: types.SpecStateTimedout, Failure: types.Failure{
+		Message:        "A spec timeout occurred",
+		ProgressReport: types.ProgressReport{AdditionalReports: []string{"timed out: client200: timed out after 1.2s waiting for the banner"}},
+	}}
+	spec.ReportEntries = append(spec.ReportEntries, types.ReportEntry{Name: transcriptEntry, Value: types.WrapEntryValue("  +0.001s  client001  connected")})
+	msg := messageOf(spec)
+	for _, part := range []string{"timed out: the check did not end within 1m0s", "it was still waiting: timed out: client200", "Transcript", "client001  connected"} {
+		if !strings.Contains(msg, part) {
+			t.Errorf("message %q lacks %q", msg, part)
 		}
 	}
 }

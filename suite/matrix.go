@@ -47,6 +47,11 @@ func (m Matrix) Failed() bool {
 		if r.Skipped != "" {
 			continue
 		}
+		// A problem outside the clauses (a failed setup) fails the row's
+		// own run: it fails the matrix too.
+		if r.Result != nil && len(r.Result.Problems) > 0 {
+			return true
+		}
 		for _, p := range m.Protocols {
 			if c := r.Cell(p); c == "failed" || c == "error" || c == string(NotRun) {
 				return true

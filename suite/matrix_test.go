@@ -87,6 +87,11 @@ func TestMatrix(t *testing.T) {
 			failed: true,
 			cells:  []string{"passed", "failed"},
 			notes:  []string{`go: FAIL chat-1 failed check: expected "hello\r\n"`, "go: problem: AfterSuite failed"}},
+		{name: "a problem fails the matrix even when every cell passed",
+			row:    MatrixRow{Implementation: "go", Result: &Result{Protocols: []ProtocolResult{echoPassed, chatPassed}, Problems: []string{"AfterSuite failed"}}},
+			failed: true,
+			cells:  []string{"passed", "passed"},
+			notes:  []string{"go: problem: AfterSuite failed"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			pass := MatrixRow{Implementation: "go", Result: matrixResult(echoPassed, chatPassed)}
