@@ -4,10 +4,11 @@
 #   make peers        the suite against socat, nginx and ncat (also part of make test's unit tests)
 #   make images       the base images (from Debian packages) and the implementation images
 #   make build        the conformance and reference binaries, into bin/
+#   make bench        how long the command takes against the Go reference (BEFORE=REV: and as of git revision REV)
 
 GO ?= go
 
-.PHONY: test vet unit conformance peers images build clean
+.PHONY: test vet unit conformance peers images build bench clean
 
 test: vet unit conformance
 
@@ -41,6 +42,12 @@ images:
 
 build:
 	$(GO) build -o bin/ ./cmd/conformance ./cmd/reference
+
+# The median of 5 runs of --protocol all and of each protocol alone, without
+# the real client programs; README, "Speed". scripts/bench --hostile times
+# one run of each protocol against each hostile server.
+bench:
+	scripts/bench $(if $(BEFORE),--before $(BEFORE))
 
 clean:
 	rm -rf bin reports

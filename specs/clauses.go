@@ -71,10 +71,13 @@ func parseClauses(protocol string, md []byte) ([]Clause, error) {
 			continue
 		}
 		m := clauseLine.FindStringSubmatch(line)
-		underClause = m != nil
 		if m == nil {
+			// An indented line continues the clause (its details, a
+			// "why" in prose); anything else ends it.
+			underClause = underClause && strings.HasPrefix(line, " ")
 			continue
 		}
+		underClause = true
 		if m[1] != protocol {
 			return nil, fmt.Errorf("%s.md: clause %s-%s belongs to another protocol", protocol, m[1], m[2])
 		}

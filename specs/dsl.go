@@ -19,6 +19,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
 	"github.com/socketspec/conformance/suite"
@@ -140,9 +141,14 @@ func Register(cfg Config) {
 					}
 				}
 			})
-			for _, pc := range reg.collect() {
+			for i, pc := range reg.collect() {
+				// Ginkgo orders specs by code location: give each clause
+				// container the place of its clause in the run order, so
+				// that premises run first wherever their checks are
+				// written (clients.go, a protocol's own file).
+				runOrder := types.CodeLocation{FileName: "specs/" + name + ".md", LineNumber: i + 1}
 				Describe(fmt.Sprintf("%s [%s] %s", pc.clause.ID, pc.clause.Level, pc.clause.Text),
-					Label(pc.clause.ID, string(pc.clause.Level)), func() {
+					Label(pc.clause.ID, string(pc.clause.Level)), runOrder, func() {
 						building = &declaring{reg: reg, clause: &pc.clause}
 						defer func() { building = nil }()
 						pc.body()

@@ -1,9 +1,15 @@
 package specs
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+
+	"github.com/socketspec/conformance/suite"
 )
 
 // parseCtime accepts exactly ctime()'s layout and says what is wrong with
@@ -62,5 +68,53 @@ func TestNumberedLine(t *testing.T) {
 	line := numberedLine(65535)
 	if len(line) != 65535 || !strings.HasPrefix(line, "00000 00006 ") || strings.ContainsAny(line, "\n]") {
 		t.Errorf("numberedLine: %d bytes, starting %q", len(line), line[:24])
+	}
+}
+
+// The answer matcher takes a timestamp with a newline in it (ctime()'s) as
+// a timestamp, leaving it to timestamp-echo-7, and tells an answer of the
+// wrong form at once.
+func TestAnswerMatcher(t *testing.T) {
+	for _, c := range []struct {
+		sent    string
+		matcher func(stamp *string) types.GomegaMatcher
+		stamp   string // "" when it must fail
+		failure string
+	}{
+		{"[Thu Dec  3 09:05:01 2026] hello\n", func(st *string) types.GomegaMatcher { return answered("hello", st) }, "Thu Dec  3 09:05:01 2026", ""},
+		{"[Thu Dec  3 09:05:01 2026\n] hello\n", func(st *string) types.GomegaMatcher { return answered("hello", st) }, "Thu Dec  3 09:05:01 2026\n", ""},
+		{"[2026-12-03 09:05:01.123456] anything\n", func(st *string) types.GomegaMatcher { return stampedAnswer("the answer", st) }, "2026-12-03 09:05:01.123456", ""},
+		{"[Thu Dec  3 09:05:01 2026] HELLO\n", func(st *string) types.GomegaMatcher { return answered("hello", st) }, "", "the line must come back unchanged"},
+		{"two\n", func(st *string) types.GomegaMatcher { return answered("two", st) }, "", `"two\n" is not "[", a timestamp`},
+		{"[Thu Dec  3 09:05:01 2026] b'hello\\n'", func(st *string) types.GomegaMatcher { return answered("hello", st) }, "", "with no end of line"},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			if s, err := ln.Accept(); err == nil {
+				s.Write([]byte(c.sent))
+				time.Sleep(time.Second)
+				s.Close()
+			}
+		}()
+		cl := suite.NewClient(ln.Addr().String())
+		conn, err := cl.Dial("client")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stamp string
+		var failure string
+		g := gomega.NewGomega(func(message string, _ ...int) { failure = message })
+		ok := g.Eventually(conn).Within(300 * time.Millisecond).Should(c.matcher(&stamp))
+		switch {
+		case c.stamp != "" && (!ok || stamp != c.stamp):
+			t.Errorf("%q: matched %v, stamp %q; failure %q", c.sent, ok, stamp, failure)
+		case c.stamp == "" && (ok || !strings.Contains(failure, c.failure)):
+			t.Errorf("%q: matched %v; failure %q, want one with %q", c.sent, ok, failure, c.failure)
+		}
+		cl.Close()
+		ln.Close()
 	}
 }

@@ -104,17 +104,25 @@ func (w *wire) MatchMayChangeInTheFuture(any) bool {
 	return !w.final
 }
 
-// settle decides a poll: check looks at what has arrived; when it cannot
-// decide, read reads once and check looks again; when it still cannot, the
-// wait goes on, and its diagnosis says how it would end now: cut short by
-// the end of the stream, or out of time.
+// settle decides a poll: check looks at what has arrived; while it cannot
+// decide, read reads once more, for as long as data keeps coming (at most
+// pollSlice). When it still cannot decide, the wait goes on, and its
+// diagnosis says how it would end now: cut short by the end of the stream,
+// or out of time. Checking after every read means an answer is taken as
+// soon as it is whole, never after waiting for more.
 func (w *wire) settle(c *Conn, read func(), check func() (decided, matched bool)) bool {
-	for attempt := 0; attempt < 2; attempt++ {
+	start := time.Now()
+	for {
 		if decided, matched := check(); decided {
 			return matched
 		}
-		if attempt == 0 {
-			read()
+		if c.end != nil || time.Since(start) > pollSlice {
+			break
+		}
+		before := len(c.buf)
+		read()
+		if len(c.buf) == before && c.end == nil {
+			break // nothing came within a poll's wait
 		}
 	}
 	if c.end != nil {
@@ -173,7 +181,7 @@ func (m *receiveMatcher) Match(actual any) (bool, error) {
 	if matched, done := m.poll(); done {
 		return matched, nil
 	}
-	return m.settle(c, func() { c.receiveMore(len(m.want) - len(c.buf)) }, func() (decided, matched bool) {
+	return m.settle(c, func() { c.receive(len(m.want) - len(c.buf)) }, func() (decided, matched bool) {
 		have := c.buf[:min(len(c.buf), len(m.want))]
 		if d := DiffPrefix(m.want, have); d != "" {
 			m.set(true, WrongBytes, "%s: wrong bytes in %s: %s", c.name, m.what, d)
@@ -223,7 +231,7 @@ func (m *lineMatcher) Match(actual any) (bool, error) {
 		return matched, nil
 	}
 	waiting := true // for the end of the line: what has arrived is worth showing
-	matched := m.settle(c, func() { c.receiveMore(m.max - len(c.buf)) }, func() (decided, matched bool) {
+	matched := m.settle(c, func() { c.receive(m.max - len(c.buf)) }, func() (decided, matched bool) {
 		if i := bytes.IndexByte(c.buf, '\n'); i >= 0 && i < m.max {
 			line := c.consume(i + 1)
 			waiting = false

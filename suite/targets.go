@@ -117,8 +117,14 @@ func (t *address) Start(ctx context.Context) error {
 		return fmt.Errorf("--addr %q is not HOST:PORT: %v", t.addr, err)
 	}
 	if t.network == UDP {
-		if err := probeUDP(ctx, t.addr, 2*time.Second); err != nil {
-			return fmt.Errorf("nothing answers at UDP %s within 2s: %v", t.addr, err)
+		// A server already running is bound: probe datagrams draw an
+		// answer, or at least no refusal. Only refusals until the end
+		// of this wait mean that nothing listens.
+		if err := waitUDPBound(ctx, t.addr, 2*time.Second, nil); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("interrupted while probing UDP %s", t.addr)
+			}
+			return fmt.Errorf("nothing listening at UDP %s: for 2s, %v", t.addr, err)
 		}
 		return nil
 	}
@@ -184,24 +190,33 @@ func (t *command) Start(ctx context.Context) error {
 	}
 	t.p = p
 
-	// Wait until the port accepts a connection (TCP) or answers a datagram
-	// (UDP). For a local process that is a real probe: nothing answers on
-	// the port before the server does. The command exiting ends the wait
-	// at the next poll (StopTrying), ctx's end at once.
-	answers, closeProbe, err := answerProbe(t.network, t.addr)
-	if err != nil {
-		t.Stop()
-		return err
-	}
-	defer closeProbe()
-	err = eventually(ctx, StartTimeout, 20*time.Millisecond, func() error {
+	// Wait until the port accepts a connection (TCP), or is bound (UDP:
+	// see waitUDPBound). For a local process that is a real probe: the
+	// port is refused until the server binds it. The command exiting ends
+	// the wait at the next poll (StopTrying), ctx's end at once.
+	exited := func() error {
 		select {
 		case <-p.Exited():
 			return gomega.StopTrying("the command exited")
 		default:
-			return answers(ctx)
+			return nil
 		}
-	})
+	}
+	if t.network == UDP {
+		err = waitUDPBound(ctx, t.addr, StartTimeout, exited)
+	} else {
+		err = eventually(ctx, StartTimeout, 20*time.Millisecond, func() error {
+			if err := exited(); err != nil {
+				return err
+			}
+			d := net.Dialer{Timeout: time.Second}
+			c, err := d.DialContext(ctx, "tcp", t.addr)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		})
+	}
 	if err == nil {
 		return nil
 	}
@@ -216,11 +231,10 @@ func (t *command) Start(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted while waiting for %q to listen", line)
 	}
-	what := "listened on TCP"
 	if t.network == UDP {
-		what = "answered a datagram on UDP"
+		return fmt.Errorf("command %q never bound UDP port %d within %v: nothing listening there (%v); its output:\n%s", line, port, StartTimeout, err, indent(t.Output()))
 	}
-	return fmt.Errorf("command %q never %s port %d within %v; its output:\n%s", line, what, port, StartTimeout, indent(t.Output()))
+	return fmt.Errorf("command %q never listened on TCP port %d within %v; its output:\n%s", line, port, StartTimeout, indent(t.Output()))
 }
 
 // Stop sends SIGTERM to the whole process group, and SIGKILL if it has not
@@ -230,27 +244,6 @@ func (t *command) Stop() error {
 		t.p.Stop()
 	}
 	return nil
-}
-
-// answerProbe returns one attempt at reaching a server at addr: over TCP,
-// a connection is accepted; over UDP, a datagram gets an answer within
-// 100 ms. Call closeProbe when done.
-func answerProbe(network, addr string) (answers func(context.Context) error, closeProbe func(), err error) {
-	if network == UDP {
-		u, err := newUDPProbe(addr)
-		if err != nil {
-			return nil, nil, err
-		}
-		return func(context.Context) error { return u.try() }, u.close, nil
-	}
-	return func(ctx context.Context) error {
-		d := net.Dialer{Timeout: time.Second}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err
-	}, func() {}, nil
 }
 
 // FreePort asks the kernel for a free port on 127.0.0.1, for network
@@ -312,6 +305,8 @@ func eventually(ctx context.Context, within, every time.Duration, probe func() e
 // gets an answer; over TCP, a connection gets data or stays open for
 // 100 ms. Connecting is not enough in front of a container: docker-proxy
 // accepts at once and, when nothing listens behind it, closes at once.
+// Nor, over UDP, is the silence that waitUDPBound takes for a bound port:
+// docker-proxy binds a published port before the server inside does.
 func Probe(ctx context.Context, network, addr string, within time.Duration) error {
 	if network == UDP {
 		return probeUDP(ctx, addr, within)
@@ -336,22 +331,85 @@ func Probe(ctx context.Context, network, addr string, within time.Duration) erro
 	return err
 }
 
-// probeUDP waits until a datagram sent to addr gets any answer.
+// probeUDP waits until a datagram sent to addr gets an answer.
 func probeUDP(ctx context.Context, addr string, within time.Duration) error {
 	u, err := newUDPProbe(addr)
 	if err != nil {
 		return err
 	}
 	defer u.close()
-	return eventually(ctx, within, 10*time.Millisecond, u.try)
+	return eventually(ctx, within, 10*time.Millisecond, func() error {
+		answered, err := u.try()
+		switch {
+		case answered:
+			return nil
+		case err != nil:
+			return err
+		}
+		return errNoAnswer
+	})
 }
 
-// udpProbe sends probe datagrams to a server from a socket of its own.
+var errNoAnswer = errors.New("no answer to a probe datagram")
+
+// udpQuiet is how long probe datagrams must draw no refusal before a UDP
+// port counts as bound. On loopback a refusal (an ICMP port unreachable)
+// comes back within microseconds of the datagram; several probes go out
+// in this time.
+const udpQuiet = 300 * time.Millisecond
+
+// waitUDPBound waits until something is bound to UDP addr, within the
+// given time: a probe datagram draws an answer, or probes draw no refusal
+// for udpQuiet. A datagram to a port where nothing is bound draws an ICMP
+// port unreachable, which the probe's connected socket sees as "connection
+// refused"; silence means that a socket is bound there and does not
+// answer the probes, which the specs then diagnose (on loopback nothing
+// is lost). The wait fails only when refusals keep coming until it ends,
+// or when stop (if not nil) returns an error, e.g. gomega.StopTrying: the
+// server exited. It returns the last refusal.
+//
+// Across a network that drops ICMP, silence is all anyone sees, and a
+// missing server shows as timed-out checks rather than as "nothing
+// listening".
+func waitUDPBound(ctx context.Context, addr string, within time.Duration, stop func() error) error {
+	u, err := newUDPProbe(addr)
+	if err != nil {
+		return err
+	}
+	defer u.close()
+	var quietSince time.Time // since when no probe drew a refusal
+	var refused error        // the last refusal
+	return eventually(ctx, within, 20*time.Millisecond, func() error {
+		if stop != nil {
+			if err := stop(); err != nil {
+				return err
+			}
+		}
+		if quietSince.IsZero() {
+			quietSince = time.Now()
+		}
+		answered, err := u.try()
+		switch {
+		case answered:
+			return nil
+		case err != nil:
+			refused, quietSince = err, time.Now()
+			return err
+		case time.Since(quietSince) >= udpQuiet:
+			return nil // bound, and silent
+		case refused != nil:
+			return refused // quiet since the last refusal, not yet for long
+		}
+		return errNoAnswer
+	})
+}
+
+// udpProbe sends probe datagrams to a server from a socket of its own,
+// connected to the server's address: an ICMP port unreachable for one of
+// them makes a later send or receive on it fail with ECONNREFUSED.
 type udpProbe struct {
-	pc     net.PacketConn
-	server *net.UDPAddr
-	buf    []byte
-	last   error
+	conn *net.UDPConn
+	buf  []byte
 }
 
 func newUDPProbe(addr string) (*udpProbe, error) {
@@ -359,27 +417,39 @@ func newUDPProbe(addr string) (*udpProbe, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc, err := net.ListenPacket("udp", ":0")
+	conn, err := net.DialUDP("udp", nil, server)
 	if err != nil {
 		return nil, err
 	}
-	return &udpProbe{pc: pc, server: server, buf: make([]byte, maxDatagram),
-		last: errors.New("no answer to a probe datagram")}, nil
+	return &udpProbe{conn: conn, buf: make([]byte, maxDatagram)}, nil
 }
 
-// try sends a datagram and waits 100 ms for any answer. A wait that times
-// out returns the last real error seen, or "no answer to a probe datagram".
-func (u *udpProbe) try() error {
-	u.pc.WriteTo([]byte("socketspec-probe"), u.server)
-	u.pc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	_, _, err := u.pc.ReadFrom(u.buf)
-	if err == nil {
-		return nil
+// try sends a probe datagram and waits at most 50 ms for an answer. It
+// reports whether one came, or the error a send or receive met (on
+// loopback, "connection refused" for a port where nothing is bound). A
+// wait that times out is neither.
+func (u *udpProbe) try() (answered bool, err error) {
+	u.conn.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := u.conn.Write([]byte("socketspec-probe")); err != nil && !os.IsTimeout(err) {
+		return false, probeError(err)
 	}
-	if !os.IsTimeout(err) {
-		u.last = err
+	u.conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	_, err = u.conn.Read(u.buf)
+	switch {
+	case err == nil:
+		return true, nil
+	case os.IsTimeout(err):
+		return false, nil
 	}
-	return u.last
+	return false, probeError(err)
 }
 
-func (u *udpProbe) close() { u.pc.Close() }
+// probeError says what a probe's failed send or receive means.
+func probeError(err error) error {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return errors.New("probe datagrams drew ICMP port unreachable (connection refused)")
+	}
+	return fmt.Errorf("probe datagrams failed: %v", err)
+}
+
+func (u *udpProbe) close() { u.conn.Close() }

@@ -57,6 +57,8 @@ type options struct {
 	json      string
 	verbose   bool
 	profile   specs.Profile
+	// profileFile is --profile's argument, for the child processes.
+	profileFile string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -75,12 +77,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if opts.matrix {
 		return runMatrix(opts.reports, stdout, stderr)
 	}
+	if len(opts.protocols) > 1 {
+		return runProtocols(opts, stdout, stderr)
+	}
+	// A child checking one protocol of its parent's run (see
+	// runProtocols) leaves the summary to its parent.
+	part := os.Getenv(partEnv) != ""
+	// Should our reader go (a parent that died, `| head`), a write to
+	// stdout would kill us (SIGPIPE) before we stop our servers: we take
+	// the signal, and the write fails instead. A signal taken, unlike one
+	// ignored, is not passed on to the servers we start.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	// Stop the servers we started if we are interrupted while they start.
+	// The handler stays until they are stopped: no signal may kill us
+	// while they run (Ginkgo handles interrupts during the specs, see
+	// passOnMissedInterrupt).
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
 	targets, release, err := newTargets(ctx, opts, stderr)
 	if err != nil {
-		cancel()
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
 		return exitUsage
 	}
@@ -88,12 +104,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stopAll(targets)
 	for _, p := range opts.protocols {
 		if err := targets[p].Start(ctx); err != nil {
-			cancel()
 			fmt.Fprintf(stderr, "conformance: cannot check %s: %v\n", p, err)
 			return exitUsage
 		}
 	}
-	cancel() // from here on Ginkgo handles interrupts, and we clean up after it
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "conformance: interrupted")
+		return exitUsage
+	}
 
 	sc := types.NewDefaultSuiteConfig()
 	sc.LabelFilter = strings.Join(opts.protocols, " || ")
@@ -107,32 +125,77 @@ func run(args []string, stdout, stderr io.Writer) int {
 	rc := types.NewDefaultReporterConfig()
 	rc.NoColor = !isTerminal(os.Stdout)
 	rc.Verbose = opts.verbose
+	// A part of a run with several protocols: one line for the suite of
+	// each protocol, rather than the whole header (failures still show in full).
+	rc.Succinct = part && !opts.verbose
 	rc.JUnitReport = opts.junit
 	rc.SilenceSkips = true // filtered-out specs; warnings are shown in the summary
 
 	for _, p := range opts.protocols {
 		fmt.Fprintf(stdout, "socketspec: checking %s against %s at %s\n", p, targets[p].Name(), targets[p].Addr())
 	}
-	if opts.profile.Name != "" {
-		fmt.Fprintf(stdout, "socketspec: with the dialect of --profile %s: the verdict is for that dialect, not the canonical protocol\n", opts.profile.Name)
+	if opts.profile.Name != "" && !part {
+		printDialect(stdout, opts)
 	}
+	ran := make(chan struct{})
+	go passOnMissedInterrupt(ctx, ran)
 	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile}, sc, rc)
-	res.WriteSummary(stdout)
+	close(ran)
+	if rc.Succinct {
+		fmt.Fprintln(stdout) // Ginkgo ends its succinct line without one
+	}
+	return finish(res, opts, !part, stdout, stderr)
+}
 
-	if opts.json != "" {
-		if err := res.WriteJSON(opts.json); err != nil {
-			fmt.Fprintf(stderr, "conformance: writing %s: %v\n", opts.json, err)
+// passOnMissedInterrupt passes an interrupt on to Ginkgo should it miss
+// it. Ginkgo handles interrupts once its run has begun; one that arrives
+// just before, while the specs are being declared, reaches only our
+// handler, and the specs would run on. So once ctx is done (we were
+// interrupted), and the run has not ended two seconds later, we interrupt
+// ourselves again. Had Ginkgo seen the first interrupt, this second one
+// only cuts its cleanup short; our servers are stopped after it anyway.
+func passOnMissedInterrupt(ctx context.Context, ran <-chan struct{}) {
+	select {
+	case <-ran:
+		return
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	select {
+	case <-ran:
+	case <-t.C:
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+	}
+}
+
+func printDialect(w io.Writer, o options) {
+	fmt.Fprintf(w, "socketspec: with the dialect of --profile %s: the verdict is for that dialect, not the canonical protocol\n", o.profile.Name)
+}
+
+// finish writes the summary (when told to) and the JSON report of a run,
+// says why a run has no verdict, and returns the exit status.
+func finish(res suite.Result, o options, summary bool, stdout, stderr io.Writer) int {
+	verdictNotes := stderr
+	if summary {
+		res.WriteSummary(stdout)
+	} else {
+		verdictNotes = io.Discard // the parent says it, of the whole run
+	}
+	if o.json != "" {
+		if err := res.WriteJSON(o.json); err != nil {
+			fmt.Fprintf(stderr, "conformance: writing %s: %v\n", o.json, err)
 			return exitUsage
 		}
 	}
 	if len(res.Incomplete) > 0 {
-		fmt.Fprintf(stderr, "conformance: no verdict, the run did not complete: %s\n", strings.Join(res.Incomplete, "; "))
+		fmt.Fprintf(verdictNotes, "conformance: no verdict, the run did not complete: %s\n", strings.Join(res.Incomplete, "; "))
 		return exitUsage
 	}
 	for _, p := range res.Protocols {
 		if p.Verdict() == suite.NotRun {
 			// A run that checked nothing must not look like a pass.
-			fmt.Fprintf(stderr, "conformance: no spec of %s ran (does --focus match any?)\n", p.Protocol)
+			fmt.Fprintf(verdictNotes, "conformance: no spec of %s ran (does --focus match any?)\n", p.Protocol)
 			return exitUsage
 		}
 	}
@@ -192,6 +255,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		return o, fmt.Errorf("unexpected argument %q (did you quote the --cmd command?)", fs.Arg(0))
 	}
 	if *profile != "" {
+		o.profileFile = *profile
 		var err error
 		if o.profile, err = specs.LoadProfile(*profile); err != nil {
 			return o, fmt.Errorf("--profile: %v", err)

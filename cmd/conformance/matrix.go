@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -131,7 +128,8 @@ func slug(name string) string {
 	return strings.NewReplacer(" (", "-", ")", "").Replace(name)
 }
 
-// checkRow runs one row as a child process and reads its JSON result.
+// checkRow runs one row as a child process (which checks the protocols
+// with children of its own) and reads its JSON result.
 func checkRow(ctx context.Context, self, dir string, row matrixRow) suite.MatrixRow {
 	out := suite.MatrixRow{Implementation: row.name, Skipped: row.skip}
 	if row.skip != "" {
@@ -139,43 +137,40 @@ func checkRow(ctx context.Context, self, dir string, row matrixRow) suite.Matrix
 	}
 	base := filepath.Join(dir, slug(row.name))
 	out.Log = base + ".log"
-	os.Remove(base + ".json")
-	args := append(append([]string{"--protocol", "all"}, row.args...), "--json", base+".json", "--junit", base+".junit.xml")
-	cmd := exec.CommandContext(ctx, self, args...)
-	// On Ctrl-C the child has its own interrupt handling; give it time to
-	// stop its servers and containers rather than killing it.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	err := cmd.Run()
+	var log syncBuffer
+	c := runChild(ctx, self, child{args: append([]string{"--protocol", "all"}, row.args...), base: base, stdout: &log, stderr: &log})
 	os.WriteFile(out.Log, log.Bytes(), 0o644)
 
-	var exit *exec.ExitError
 	switch {
-	case err == nil, errors.As(err, &exit) && exit.ExitCode() == exitFail:
-	case errors.As(err, &exit):
-		out.Error = lastLine(log.String())
-		return out
+	case (c.code == exitPass || c.code == exitFail) && c.result != nil:
+		out.Result = c.result
+	case c.code == exitUsage:
+		out.Error = lastLineOf(string(log.Bytes())) // why it could not check
+	case c.err != nil:
+		out.Error = c.err.Error()
 	default:
-		out.Error = err.Error()
-		return out
+		out.Error = fmt.Sprintf("exit status %d", c.code)
 	}
-	data, err := os.ReadFile(base + ".json")
-	if err == nil {
-		var res suite.Result
-		if err = json.Unmarshal(data, &res); err == nil {
-			out.Result = &res
-			return out
-		}
-	}
-	out.Error = fmt.Sprintf("no result: %v", err)
 	return out
 }
 
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
+// syncBuffer is a bytes.Buffer that a child's stdout and stderr may write
+// at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
 }
 
 // writeMatrixReports writes summary.md, report.json and junit.xml (the
@@ -195,27 +190,15 @@ func writeMatrixReports(dir string, m suite.Matrix, rows []matrixRow) error {
 	}
 	var merged reporters.JUnitTestSuites
 	for _, row := range rows {
-		data, err := os.ReadFile(filepath.Join(dir, slug(row.name)+".junit.xml"))
-		if err != nil || row.skip != "" {
+		path := filepath.Join(dir, slug(row.name)+".junit.xml")
+		if _, err := os.Stat(path); err != nil || row.skip != "" {
 			continue
 		}
-		var suites reporters.JUnitTestSuites
-		if err := xml.Unmarshal(data, &suites); err != nil {
+		suites, err := readJUnit(path)
+		if err != nil {
 			return fmt.Errorf("%s: %v", row.name, err)
 		}
-		for _, s := range suites.TestSuites {
-			s.Name = row.name + ": " + s.Name
-			merged.TestSuites = append(merged.TestSuites, s)
-		}
-		merged.Tests += suites.Tests
-		merged.Disabled += suites.Disabled
-		merged.Errors += suites.Errors
-		merged.Failures += suites.Failures
-		merged.Time += suites.Time
+		addSuites(&merged, suites, func(name string) string { return row.name + ": " + name })
 	}
-	data, err = xml.MarshalIndent(merged, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "junit.xml"), append([]byte(xml.Header), data...), 0o644)
+	return writeJUnit(filepath.Join(dir, "junit.xml"), merged)
 }
