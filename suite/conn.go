@@ -79,6 +79,11 @@ func (cl *Client) Dial(name string) (*Conn, error) {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, Errorf(NothingListening, "%s could not connect: nothing listening at %s (connection refused)", name, cl.addr)
 		}
+		if errors.Is(err, syscall.ECONNRESET) {
+			// Something listens: it accepted and reset the connection
+			// before connect(2) returned.
+			return nil, Errorf(ConnReset, "%s: the server reset the connection as it was being set up (%s)", name, cl.addr)
+		}
 		if os.IsTimeout(err) {
 			return nil, Errorf(TimedOut, "%s could not connect to %s within %v", name, cl.addr, DialTimeout)
 		}
