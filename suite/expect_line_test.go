@@ -43,7 +43,7 @@ var stampedLine = regexp.MustCompile(`^\[([^\]\n]*)\] (.*)\n$`)
 func TestReceiveLineMatchingStoresTheSubmatches(t *testing.T) {
 	c := lineServer(t, func(c net.Conn) {
 		io.WriteString(c, "[Thu Dec  3 09:05:01 2026] caf")
-		time.Sleep(20 * time.Millisecond) // the line arrives in two pieces
+		time.Sleep(20 * time.Millisecond) // pacing, not synchronisation: the line arrives in two segments, as over a network
 		io.WriteString(c, "\xc3\xa9 \xff\r\n[next")
 		io.Copy(io.Discard, c)
 	})
