@@ -233,7 +233,7 @@ func (c *Conn) consume(n int) []byte {
 	return out
 }
 
-// ended reports whether the server ended the stream by an orderly close.
+// closedByServer reports whether the server ended the stream by an orderly close.
 func (c *Conn) closedByServer() bool { return errors.Is(c.end, io.EOF) }
 
 // pollReset waits at most pollSlice for an error or hang-up on the socket
