@@ -37,6 +37,9 @@ type Clause struct {
 	// without: when one of them fails, this clause is not checked, and is
 	// reported as following from it (its "Presumes:" line).
 	Presumes []string
+	// Why the clause exists, the classic Mistake that breaks it and its
+	// Fix, for learners (its "Why:", "Mistake:" and "Fix:" lines).
+	Why, Mistake, Fix string
 }
 
 // clauseLine matches "- **echo-4** The server MUST ...".
@@ -108,8 +111,14 @@ func addDetail(c *Clause, key, value string) error {
 		for _, id := range strings.Split(value, ",") {
 			c.Presumes = append(c.Presumes, strings.TrimSpace(id))
 		}
+	case "Why":
+		c.Why = value
+	case "Mistake":
+		c.Mistake = value
+	case "Fix":
+		c.Fix = value
 	default:
-		return fmt.Errorf("clause %s: unknown detail %q (known: Presumes)", c.ID, key)
+		return fmt.Errorf("clause %s: unknown detail %q (known: Presumes, Why, Mistake, Fix)", c.ID, key)
 	}
 	return nil
 }
@@ -227,15 +236,37 @@ func levelOf(text string) Level {
 // order of reports and of the matrix's columns.
 var teachingOrder = []string{"echo", "welcome", "http-hello", "chat", "greeter", "greeter-udp", "echo-udp", "timestamp-echo"}
 
-// Protocols lists the protocols that have a spec document, in teaching order.
-func Protocols() []string {
+// Protocols lists the protocols that have a spec document for their
+// servers, in teaching order.
+func Protocols() []string { return documented(func(name string) bool { return !IsClient(name) }) }
+
+// ClientProtocols lists the protocols whose clients have a spec document
+// (specs/<protocol>-client.md), by their client names ("echo-client"), in
+// teaching order.
+func ClientProtocols() []string { return documented(IsClient) }
+
+// IsClient reports whether protocol names the client side of a protocol,
+// such as "echo-client".
+func IsClient(protocol string) bool { return strings.HasSuffix(protocol, clientSuffix) }
+
+// ClientOf names the client side of a server protocol: "echo" gives
+// "echo-client".
+func ClientOf(protocol string) string { return protocol + clientSuffix }
+
+const clientSuffix = "-client"
+
+// documented lists the spec documents whose names keep says, in teaching
+// order: the order of their servers, each client after its server.
+func documented(keep func(name string) bool) []string {
 	entries, _ := documents.ReadDir(".")
 	var out []string
 	for _, e := range entries {
-		out = append(out, strings.TrimSuffix(e.Name(), ".md"))
+		if name := strings.TrimSuffix(e.Name(), ".md"); keep(name) {
+			out = append(out, name)
+		}
 	}
 	rank := func(p string) int {
-		if i := slices.Index(teachingOrder, p); i >= 0 {
+		if i := slices.Index(teachingOrder, strings.TrimSuffix(p, clientSuffix)); i >= 0 {
 			return i
 		}
 		return len(teachingOrder) // a new protocol goes last until it is ranked
@@ -247,7 +278,7 @@ func Protocols() []string {
 // Network is the transport a protocol runs over, suite.UDP for the
 // protocols whose name ends in "-udp", suite.TCP for the others.
 func Network(protocol string) string {
-	if strings.HasSuffix(protocol, "-udp") {
+	if strings.HasSuffix(strings.TrimSuffix(protocol, clientSuffix), "-udp") {
 		return suite.UDP
 	}
 	return suite.TCP

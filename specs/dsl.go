@@ -43,6 +43,10 @@ type Config struct {
 	// run (e.g. in a BeforeSuite) and stops them after: the specs only
 	// read Addr, SeesClientAddr and Output.
 	Targets map[string]suite.Target
+	// Clients are the clients under test, by client protocol (e.g.
+	// "echo-client", see ClientProtocols): the specs run each once per
+	// check against a server of their own.
+	Clients map[string]suite.ClientProgram
 	// Strict makes a failed SHOULD clause a failure. Otherwise it is a
 	// warning: the spec is skipped with a message that starts with
 	// suite.WarningLead.
@@ -79,8 +83,9 @@ type declaring struct {
 type registration struct {
 	cfg      Config
 	protocol string
-	target   suite.Target
-	clauses  []pendingClause // DescribeClause calls, before sorting
+	target   suite.Target        // the server under test, or
+	client   suite.ClientProgram // the client under test
+	clauses  []pendingClause     // DescribeClause calls, before sorting
 
 	mu       sync.Mutex
 	outcomes map[string]suite.Status // each clause's status so far in this run
@@ -121,12 +126,11 @@ type pendingClause struct {
 // and level, so "--label-filter echo-4" runs one clause. It may be called
 // any number of times, e.g. once per server of a suite.
 func Register(cfg Config) {
-	for _, name := range Protocols() {
-		target := cfg.Targets[name]
-		if target == nil {
+	for _, name := range append(Protocols(), ClientProtocols()...) {
+		reg := &registration{cfg: cfg, protocol: name, target: cfg.Targets[name], client: cfg.Clients[name]}
+		if reg.target == nil && reg.client == nil {
 			continue
 		}
-		reg := &registration{cfg: cfg, protocol: name, target: target}
 		Describe(name, Label(name), func() {
 			AfterEach(func() {
 				// Later checks of clauses that presume this one look here.
@@ -135,8 +139,8 @@ func Register(cfg Config) {
 			})
 			AfterEach(func() {
 				// A failing spec's report carries what the server printed.
-				if CurrentSpecReport().Failed() {
-					if out := target.Output(); out != "" {
+				if reg.target != nil && CurrentSpecReport().Failed() {
+					if out := reg.target.Output(); out != "" {
 						AddReportEntry("server output (last lines)", out)
 					}
 				}

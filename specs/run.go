@@ -25,8 +25,8 @@ func Run(t GinkgoTestingT, cfg Config, sc types.SuiteConfig, rc types.ReporterCo
 	RunSpecs(t, "socketspec conformance", sc, rc)
 
 	var protocols []string
-	for _, p := range Protocols() {
-		if cfg.Targets[p] != nil {
+	for _, p := range append(Protocols(), ClientProtocols()...) {
+		if cfg.Targets[p] != nil || cfg.Clients[p] != nil {
 			protocols = append(protocols, p)
 		}
 	}
@@ -57,7 +57,12 @@ func resultOf(r types.Report, cfg Config, protocols []string) suite.Result {
 		})
 	}
 	for _, p := range protocols {
-		pr := suite.ProtocolResult{Protocol: p, Target: cfg.Targets[p].Name()}
+		pr := suite.ProtocolResult{Protocol: p}
+		if t := cfg.Targets[p]; t != nil {
+			pr.Target = t.Name()
+		} else {
+			pr.Target = cfg.Clients[p].Name()
+		}
 		clauses, _ := Clauses(p)
 		status := map[string]suite.Status{}
 		for _, c := range clauses {

@@ -43,6 +43,13 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"stray argument", []string{"--protocol", "echo", "--addr", "127.0.0.1:7000", "extra"}, `unexpected argument "extra" (did you quote the --cmd command?)`},
 		{"unquoted --cmd", []string{"--protocol", "echo", "--cmd", "python3", "echo.py", "{port}"}, `unexpected argument "echo.py" (did you quote the --cmd command?)`},
 		{"unknown flag", []string{"--protocl", "echo"}, "flag provided but not defined: -protocl"},
+		{"--client with --addr", []string{"--client", "--protocol", "echo", "--addr", "127.0.0.1:7000"}, "--client runs the client itself, once per check: give --cmd 'CLIENT {host} {port}' (not --addr)"},
+		{"--client without a client", []string{"--client", "--protocol", "echo"}, "--client needs --cmd 'CLIENT {host} {port}' or --impl go"},
+		{"--client command without {port}", []string{"--client", "--protocol", "echo", "--cmd", "nc localhost 7000"}, `--cmd "nc localhost 7000" has no {port}: the suite starts its server on a free port and puts it in, e.g. --cmd 'python3 client.py {host} {port}'`},
+		{"--client HTTP command without {url}", []string{"--client", "--protocol", "http-hello", "--cmd", "curl {host}:{port}"}, `--cmd "curl {host}:{port}" has no {url}: an HTTP client is given the URL to fetch, e.g. --cmd 'curl -fsS {url}'`},
+		{"--client for a protocol without a client contract", []string{"--client", "--protocol", "chat", "--cmd", "nc {host} {port}"}, `no client contract for "chat" (clients: ` + strings.Join(specs.ClientProtocols(), ", ") + ")"},
+		{"--client --impl python", []string{"--client", "--protocol", "echo", "--impl", "python"}, "--client --impl python: only the Go reference (--impl go) has clients so far"},
+		{"--client --protocol all with a command", []string{"--client", "--protocol", "all", "--cmd", "nc {host} {port}"}, "--protocol all needs --impl: a client command serves one protocol"},
 		{"bad --port", []string{"--port", "seven"}, `invalid value "seven" for flag -port: parse error`},
 		{"missing --profile", []string{"--protocol", "welcome", "--addr", "127.0.0.1:7000", "--profile", "/nonexistent/p.yaml"}, "--profile: open /nonexistent/p.yaml: no such file or directory"},
 	} {
@@ -104,8 +111,17 @@ func TestParseFlagsAccepts(t *testing.T) {
 		{"reports", []string{"--protocol", "echo", "--impl", "go", "--junit", "j.xml", "--json", "r.json"}, func(o options) error {
 			return want(o.junit == "j.xml" && o.json == "r.json")
 		}},
-		{"--list alone lists every protocol", []string{"--list"}, func(o options) error {
-			return want(o.list && slices.Equal(o.protocols, all))
+		{"--list alone lists every protocol, servers then clients", []string{"--list"}, func(o options) error {
+			return want(o.list && slices.Equal(o.protocols, append(all, specs.ClientProtocols()...)))
+		}},
+		{"--client --protocol echo is the echo client's contract", []string{"--client", "--protocol", "echo", "--cmd", "nc {host} {port}"}, func(o options) error {
+			return want(o.client && slices.Equal(o.protocols, []string{"echo-client"}))
+		}},
+		{"--protocol echo-client is a client run", []string{"--protocol", "echo-client", "--impl", "go"}, func(o options) error {
+			return want(o.client && slices.Equal(o.protocols, []string{"echo-client"}))
+		}},
+		{"--client --protocol all --impl go: every client", []string{"--client", "--protocol", "all", "--impl", "go"}, func(o options) error {
+			return want(o.client && slices.Equal(o.protocols, specs.ClientProtocols()))
 		}},
 		{"--list of one protocol needs no target", []string{"--list", "--protocol", "chat"}, func(o options) error {
 			return want(o.list && slices.Equal(o.protocols, []string{"chat"}))

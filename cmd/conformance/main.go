@@ -52,6 +52,7 @@ type options struct {
 	focus     string
 	list      bool
 	matrix    bool
+	client    bool // the protocols are client protocols ("echo-client")
 	reports   string
 	junit     string
 	json      string
@@ -79,6 +80,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(opts.protocols) > 1 {
 		return runProtocols(opts, stdout, stderr)
+	}
+	if opts.client {
+		return runClient(opts, stdout, stderr)
 	}
 	// A child checking one protocol of its parent's run (see
 	// runProtocols) leaves the summary to its parent.
@@ -113,6 +117,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	sc, rc := ginkgoConfig(opts, part)
+
+	for _, p := range opts.protocols {
+		fmt.Fprintf(stdout, "socketspec: checking %s against %s at %s\n", p, targets[p].Name(), targets[p].Addr())
+	}
+	if opts.profile.Name != "" && !part {
+		printDialect(stdout, opts)
+	}
+	ran := make(chan struct{})
+	go passOnMissedInterrupt(ctx, ran)
+	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile}, sc, rc)
+	close(ran)
+	if rc.Succinct {
+		fmt.Fprintln(stdout) // Ginkgo ends its succinct line without one
+	}
+	return finish(res, opts, !part, stdout, stderr)
+}
+
+// ginkgoConfig is how Ginkgo runs the specs of opts.protocols; part says
+// that this run is one part of a run with several protocols.
+func ginkgoConfig(opts options, part bool) (types.SuiteConfig, types.ReporterConfig) {
 	sc := types.NewDefaultSuiteConfig()
 	sc.LabelFilter = strings.Join(opts.protocols, " || ")
 	if opts.focus != "" {
@@ -130,21 +155,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	rc.Succinct = part && !opts.verbose
 	rc.JUnitReport = opts.junit
 	rc.SilenceSkips = true // filtered-out specs; warnings are shown in the summary
-
-	for _, p := range opts.protocols {
-		fmt.Fprintf(stdout, "socketspec: checking %s against %s at %s\n", p, targets[p].Name(), targets[p].Addr())
-	}
-	if opts.profile.Name != "" && !part {
-		printDialect(stdout, opts)
-	}
-	ran := make(chan struct{})
-	go passOnMissedInterrupt(ctx, ran)
-	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile}, sc, rc)
-	close(ran)
-	if rc.Succinct {
-		fmt.Fprintln(stdout) // Ginkgo ends its succinct line without one
-	}
-	return finish(res, opts, !part, stdout, stderr)
+	return sc, rc
 }
 
 // passOnMissedInterrupt passes an interrupt on to Ginkgo should it miss
@@ -219,6 +230,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   conformance --protocol NAME --cmd 'COMMAND {port}'       a server it starts, on a free port
   conformance --protocol NAME --image IMAGE --port N       a server in your container image
   conformance --protocol NAME|all --impl %s [--local]   this project's implementations
+  conformance --client --protocol NAME --cmd 'CLIENT {host} {port}'   a client (HTTP: {url}), run per check
   conformance --matrix                                     every implementation, every protocol
   conformance --list [--protocol NAME]                     the clauses
 
@@ -242,6 +254,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
+	fs.BoolVar(&o.client, "client", false, "check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl go")
 	fs.BoolVar(&o.matrix, "matrix", false, fmt.Sprintf("check every implementation (%s; in containers and locally) against every protocol", strings.Join(implNames(), ", ")))
 	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
 	if err := fs.Parse(args); err != nil {
@@ -269,18 +282,34 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		return o, nil
 	}
 	known := specs.Protocols()
+	if specs.IsClient(protocol) {
+		o.client = true // "--protocol echo-client" is "--client --protocol echo"
+	}
+	if o.client {
+		known = specs.ClientProtocols()
+		if protocol != "all" && protocol != "" && !specs.IsClient(protocol) {
+			protocol = specs.ClientOf(protocol)
+		}
+	}
 	switch {
-	case protocol == "all" || (protocol == "" && o.list):
+	case protocol == "" && o.list:
+		o.protocols = append(specs.Protocols(), specs.ClientProtocols()...)
+	case protocol == "all":
 		o.protocols = known
 	case protocol == "":
 		return o, errors.New("--protocol is required")
 	case slices.Contains(known, protocol):
 		o.protocols = []string{protocol}
+	case o.client:
+		return o, fmt.Errorf("no client contract for %q (clients: %s)", strings.TrimSuffix(protocol, "-client"), strings.Join(known, ", "))
 	default:
 		return o, fmt.Errorf("unknown protocol %q (known: %s)", protocol, strings.Join(known, ", "))
 	}
 	if o.list {
 		return o, nil
+	}
+	if o.client {
+		return o, checkClientFlags(o)
 	}
 
 	given := 0

@@ -35,12 +35,14 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 	defer stop()
 	// What the children share is made once, before they start (the local
 	// programs' build, the container image): each child then finds it done.
-	_, release, err := newTargets(ctx, o, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		return exitUsage
+	if !o.client { // a client run starts its own servers, per check
+		_, release, err := newTargets(ctx, o, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "conformance: %v\n", err)
+			return exitUsage
+		}
+		release()
 	}
-	release()
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
