@@ -74,6 +74,46 @@ func TestParseClausesErrors(t *testing.T) {
 	}
 }
 
+// A clause's Why, Mistake and Fix lines, which may go on over lines
+// indented further, are read as text; they come in order, once each.
+func TestParseExplanations(t *testing.T) {
+	doc := `- **echo-1** It MUST echo.
+  - Why: [RFC 862](https://www.rfc-editor.org/rfc/rfc862) says
+    so, in ` + "`one`" + ` sentence.
+  - Mistake: one recv() taken as the whole line.
+  - Fix: loop.
+- **echo-2** It MUST close.
+  - Presumes: echo-1
+    (a note that is no part of the why).
+  - Why: a client waits for EOF.
+
+Prose after the list.
+`
+	clauses, err := parseClauses("echo", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Clause{ID: "echo-1", Protocol: "echo", Level: Must, Number: 1, Text: "It MUST echo.",
+		Why: "RFC 862 says so, in one sentence.", Mistake: "one recv() taken as the whole line.", Fix: "loop."}
+	if !reflect.DeepEqual(clauses[0], want) {
+		t.Errorf("echo-1:\n got %+v\nwant %+v", clauses[0], want)
+	}
+	if c := clauses[1]; c.Why != "a client waits for EOF." || c.Mistake != "" || !reflect.DeepEqual(c.Presumes, []string{"echo-1"}) {
+		t.Errorf("echo-2: %+v", c)
+	}
+
+	for _, tc := range []struct{ doc, want string }{
+		{"- **echo-1** It MUST echo.\n  - Mistake: m\n  - Why: w\n", `echo.md: clause echo-1: detail "Why" after "Mistake" (the order is Presumes, Why, Mistake, Fix, each at most once)`},
+		{"- **echo-1** It MUST echo.\n  - Why: w\n  - Why: again\n", `echo.md: clause echo-1: detail "Why" after "Why" (the order is Presumes, Why, Mistake, Fix, each at most once)`},
+		{"- **echo-1** It MUST echo.\n  - Why: w\n  - Presumes: echo-2\n- **echo-2** It MUST.\n", `echo.md: clause echo-1: detail "Presumes" after "Why" (the order is Presumes, Why, Mistake, Fix, each at most once)`},
+		{"- **echo-1** It MUST echo.\n  - Fixes: f\n", `echo.md: clause echo-1: unknown detail "Fixes" (known: Presumes, Why, Mistake, Fix)`},
+	} {
+		if _, err := parseClauses("echo", []byte(tc.doc)); err == nil || err.Error() != tc.want {
+			t.Errorf("%q:\n got %v\nwant %s", tc.doc, err, tc.want)
+		}
+	}
+}
+
 // Every embedded document parses, and Clauses reads them.
 func TestClauses(t *testing.T) {
 	protocols := Protocols()
@@ -159,7 +199,7 @@ func TestPresumptions(t *testing.T) {
 		{"- **echo-1** It MUST echo.\n  - Presumes: echo-1\n", "presumes itself"},
 		{"- **echo-1** It SHOULD echo.\n- **echo-2** It MUST echo.\n  - Presumes: echo-1\n", "a failed SHOULD clause must not leave a MUST clause unchecked"},
 		{"- **echo-1** It MUST echo.\n  - Presumes: echo-2\n- **echo-2** It MUST echo.\n  - Presumes: echo-1\n", "cycle"},
-		{"- **echo-1** It MUST echo.\n  - Requires: echo-2\n", "unknown detail"},
+		{"- **echo-1** It MUST echo.\n  - Requires: echo-2\n", `clause echo-1: unknown detail "Requires" (known: Presumes, Why, Mistake, Fix)`},
 	} {
 		if _, err := parseClauses("echo", []byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want an error about %s", tc.doc, err, tc.want)
