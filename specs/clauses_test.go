@@ -212,3 +212,67 @@ func TestPresumptions(t *testing.T) {
 		t.Errorf("order %v, %v", order, err)
 	}
 }
+
+// Every clause of every document, those added later included, is
+// explained for a learner: why it exists, the classic mistake and the
+// fix, each a sentence or more, and a real failure recorded from a faulty
+// server that breaks it (what `conformance explain ID` prints).
+func TestEveryClauseIsExplained(t *testing.T) {
+	for _, p := range Protocols() {
+		clauses, err := Clauses(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		for _, c := range clauses {
+			seen := map[string]string{}
+			for _, d := range []struct{ key, text string }{{"Why", c.Why}, {"Mistake", c.Mistake}, {"Fix", c.Fix}} {
+				switch {
+				case d.text == "":
+					t.Errorf("%s (specs/%s.md) has no %q line", c.ID, p, "  - "+d.key+": ...")
+				case len(strings.Fields(d.text)) < 4 || !strings.HasSuffix(d.text, "."):
+					t.Errorf("%s: its %s is not a sentence of a few words: %q", c.ID, d.key, d.text)
+				case seen[d.text] != "":
+					t.Errorf("%s: its %s says what its %s says", c.ID, d.key, seen[d.text])
+				case d.text == c.Text:
+					t.Errorf("%s: its %s repeats the clause", c.ID, d.key)
+				}
+				seen[d.text] = d.key
+			}
+			if e, ok := FailureExcerpt(c.ID); !ok || e.Fault == "" || e.Check == "" || strings.TrimSpace(e.Message) == "" {
+				t.Errorf("%s has no recorded failure (%+v): go test ./fixtures/faulty -run TestFailureExcerpts -update", c.ID, e)
+			}
+		}
+	}
+}
+
+// The excerpts file parses, and names each clause once.
+func TestExcerpts(t *testing.T) {
+	if _, err := excerpts(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ data, want string }{
+		{`[{"clause": "echo-1"}, {"clause": "echo-1"}]`, "excerpts.json: two excerpts for echo-1"},
+		{`{"clause": "echo-1"}`, "excerpts.json: json: cannot unmarshal object into Go value of type []specs.Excerpt"},
+	} {
+		if _, err := ParseExcerpts([]byte(tc.data)); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: got %v, want %s", tc.data, err, tc.want)
+		}
+	}
+}
+
+func TestProtocolOverview(t *testing.T) {
+	o := parseOverview("# echo: the [TCP](x) echo\n\nOne *line*\nand `two`.\n\n```python\nwhile True:\n    pass\n```\n\nAfter.\n\n## The bytes\n\nNot this.\n")
+	want := Overview{Title: "echo: the TCP echo", Paragraphs: []string{"One line and two.", "    while True:\n        pass", "After."}}
+	if !reflect.DeepEqual(o, want) {
+		t.Errorf("got %+v\nwant %+v", o, want)
+	}
+	for _, p := range Protocols() {
+		if o, err := ProtocolOverview(p); err != nil || o.Title == "" || len(o.Paragraphs) == 0 {
+			t.Errorf("%s: %+v, %v", p, o, err)
+		}
+	}
+	if _, err := ProtocolOverview("nope"); err == nil {
+		t.Error("no error for an unknown protocol")
+	}
+}
