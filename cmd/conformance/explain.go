@@ -46,13 +46,17 @@ func explainClause(c specs.Clause, w io.Writer) {
 	fmt.Fprintf(w, "%s  %s  (specs/%s.md)\n", c.ID, c.Level, c.Protocol)
 	fmt.Fprint(w, wrap(c.Text, "  "))
 	if len(c.Presumes) > 0 {
-		fmt.Fprint(w, wrap(fmt.Sprintf("(It is checked only when %s pass: it presumes them.)", andList(c.Presumes)), "  "))
+		premises := fmt.Sprintf("(It is checked only when %s passes: it presumes it.)", c.Presumes[0])
+		if len(c.Presumes) > 1 {
+			premises = fmt.Sprintf("(It is checked only when %s pass: it presumes them.)", andList(c.Presumes))
+		}
+		fmt.Fprint(w, wrap(premises, "  "))
 	}
 	section(w, "Why", c.Why)
 	section(w, "The classic mistake", c.Mistake)
 	fmt.Fprintln(w, "\nWhat the failure looks like")
 	if e, ok := specs.FailureExcerpt(c.ID); ok {
-		fmt.Fprint(w, wrap(fmt.Sprintf("Against the faulty server %s, which %s, the check %q failed:", e.Fault, e.Defect, e.Check), "  "))
+		fmt.Fprint(w, wrap(fmt.Sprintf("Against the faulty server %s, which %s, this check failed: %s", e.Fault, e.Defect, e.Check), "  "))
 		fmt.Fprintln(w)
 		for _, line := range strings.Split(e.Message, "\n") {
 			fmt.Fprintln(w, strings.TrimRight("    "+line, " "))
@@ -90,7 +94,7 @@ func explainProtocol(protocol string, w, stderr io.Writer) int {
 	for _, c := range clauses {
 		fmt.Fprintf(w, "  %-*s  %-6s  %s\n", width, c.ID, c.Level, c.Text)
 		if c.Why != "" {
-			fmt.Fprintf(w, "  %-*s  %-6s  why: %s\n", width, "", "", c.Why)
+			fmt.Fprintf(w, "  %-*s  %-6s  Why: %s\n", width, "", "", c.Why)
 		}
 	}
 	fmt.Fprintf(w, "\nExplain one (the classic mistake, a real failure, the fix): conformance explain %s\n", clauses[0].ID)

@@ -40,14 +40,18 @@ func TestExplainClause(t *testing.T) {
 	}
 	flat := words(stdout)
 	for _, want := range []string{
-		c.Text, "It is checked only when echo-1 pass",
+		c.Text, "(It is checked only when echo-1 passes: it presumes it.)",
 		"Why " + c.Why, "The classic mistake " + c.Mistake, "The fix " + c.Fix,
-		"What the failure looks like Against the faulty server " + e.Fault + ", which " + e.Defect,
+		"What the failure looks like Against the faulty server " + e.Fault + ", which " + e.Defect + ", this check failed: " + e.Check,
 		"Check your server against it: conformance --protocol echo --cmd 'YOUR SERVER {port}' --focus 'echo-4\\b'",
 	} {
 		if !strings.Contains(flat, words(want)) {
 			t.Errorf("the output lacks %q:\n%s", want, stdout)
 		}
+	}
+	// Several premises.
+	if _, stdout, _ := explainRun(t, "echo-7"); !strings.Contains(words(stdout), "(It is checked only when echo-5 and echo-6 pass: it presumes them.)") {
+		t.Errorf("echo-7:\n%s", stdout)
 	}
 	// The failure is shown as recorded, line by line, indented.
 	for _, line := range strings.Split(e.Message, "\n") {
@@ -78,7 +82,7 @@ func TestExplainProtocol(t *testing.T) {
 			continue
 		}
 		rest := strings.SplitN(stdout[i:], "\n", 3)
-		if !strings.HasSuffix(rest[0], c.Text) || !strings.HasSuffix(rest[1], "why: "+c.Why) {
+		if !strings.HasSuffix(rest[0], c.Text) || !strings.HasSuffix(rest[1], "Why: "+c.Why) {
 			t.Errorf("%s reads:\n%s\n%s", c.ID, rest[0], rest[1])
 		}
 	}
