@@ -5,6 +5,7 @@
 //	            --impl IMPL [--local] | --image IMAGE --port N)
 //	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
 //	conformance --matrix [--reports DIR]
+//	conformance explain CLAUSE-ID|PROTOCOL
 //
 // Exit status: 0 when every required spec passed, 1 when one failed, 2 on
 // a usage error or when the server cannot be reached or started.
@@ -63,6 +64,9 @@ type options struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "explain" {
+		return explain(args[1:], stdout, stderr)
+	}
 	opts, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
@@ -233,6 +237,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   conformance --client --protocol NAME --cmd 'CLIENT {host} {port}'   a client (HTTP: {url}), run per check
   conformance --matrix                                     every implementation, every protocol
   conformance --list [--protocol NAME]                     the clauses
+  conformance explain CLAUSE-ID|PROTOCOL                   a clause or protocol, for a learner:
+                                                           why, the classic mistake, a real failure, the fix
 
 Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 1 a clause failed; 2 usage error, or the server could not be checked.
