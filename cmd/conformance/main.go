@@ -3,14 +3,16 @@
 //
 //	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' |
 //	            --impl IMPL [--local] | --image IMAGE --port N)
-//	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
-//	conformance --matrix [--reports DIR]
+//	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [--html FILE]
+//	            [--transcripts failed|all] [-v]
+//	conformance --matrix [--reports DIR] [--transcripts failed|all]
 //
 // Exit status: 0 when every required spec passed, 1 when one failed, 2 on
 // a usage error or when the server cannot be reached or started.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -29,6 +31,7 @@ import (
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
+	"github.com/socketspec/conformance/suite/htmlreport"
 )
 
 const (
@@ -55,7 +58,11 @@ type options struct {
 	reports   string
 	junit     string
 	json      string
-	verbose   bool
+	html      string
+	// allTranscripts keeps every check's transcript in the reports
+	// (--transcripts all), not only the failed and warned ones.
+	allTranscripts bool
+	verbose        bool
 	profile   specs.Profile
 	// profileFile is --profile's argument, for the child processes.
 	profileFile string
@@ -75,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return listClauses(opts.protocols, stdout)
 	}
 	if opts.matrix {
-		return runMatrix(opts.reports, stdout, stderr)
+		return runMatrix(opts, stdout, stderr)
 	}
 	if len(opts.protocols) > 1 {
 		return runProtocols(opts, stdout, stderr)
@@ -139,7 +146,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ran := make(chan struct{})
 	go passOnMissedInterrupt(ctx, ran)
-	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile}, sc, rc)
+	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile, AllTranscripts: opts.allTranscripts}, sc, rc)
 	close(ran)
 	if rc.Succinct {
 		fmt.Fprintln(stdout) // Ginkgo ends its succinct line without one
@@ -185,6 +192,14 @@ func finish(res suite.Result, o options, summary bool, stdout, stderr io.Writer)
 	if o.json != "" {
 		if err := res.WriteJSON(o.json); err != nil {
 			fmt.Fprintf(stderr, "conformance: writing %s: %v\n", o.json, err)
+			return exitUsage
+		}
+	}
+	if o.html != "" {
+		if err := writeHTML(o.html, func(w io.Writer) error {
+			return htmlreport.WriteResult(w, res, htmlreport.Options{Generated: time.Now()})
+		}); err != nil {
+			fmt.Fprintf(stderr, "conformance: writing %s: %v\n", o.html, err)
 			return exitUsage
 		}
 	}
@@ -239,11 +254,13 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	fs.StringVar(&o.focus, "focus", "", "run only the specs whose text matches `REGEX` (e.g. a clause ID: 'echo-4\\b')")
 	fs.BoolVar(&o.list, "list", false, "list the clauses (of --protocol, or all) and exit")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
-	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
+	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`, with the transcript of every failed and warned check")
+	fs.StringVar(&o.html, "html", "", "write the verdict as one self-contained HTML page to `FILE`, each failure's transcript drawn as a sequence diagram")
+	transcripts := fs.String("transcripts", "failed", "which checks' transcripts the JSON and HTML reports keep: `failed` (and warned) or all")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
 	fs.BoolVar(&o.matrix, "matrix", false, fmt.Sprintf("check every implementation (%s; in containers and locally) against every protocol", strings.Join(implNames(), ", ")))
-	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
+	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json, junit.xml and index.html to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -253,6 +270,13 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (did you quote the --cmd command?)", fs.Arg(0))
+	}
+	switch *transcripts {
+	case "failed":
+	case "all":
+		o.allTranscripts = true
+	default:
+		return o, fmt.Errorf("--transcripts: %q is neither failed nor all", *transcripts)
 	}
 	if *profile != "" {
 		o.profileFile = *profile
@@ -264,7 +288,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 
 	if o.matrix {
 		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" {
-			return o, errors.New("--matrix checks every implementation and protocol; it takes only --reports")
+			return o, errors.New("--matrix checks every implementation and protocol; it takes only --reports and --transcripts")
 		}
 		return o, nil
 	}
@@ -330,6 +354,15 @@ func listClauses(protocols []string, w io.Writer) int {
 		}
 	}
 	return exitPass
+}
+
+// writeHTML writes a page to path, whole or not at all.
+func writeHTML(path string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 // failRecorder stands in for *testing.T: the verdict comes from the result.
