@@ -63,7 +63,7 @@ type options struct {
 	// (--transcripts all), not only the failed and warned ones.
 	allTranscripts bool
 	verbose        bool
-	profile   specs.Profile
+	profile        specs.Profile
 	// profileFile is --profile's argument, for the child processes.
 	profileFile string
 }

@@ -19,6 +19,8 @@ type diagram struct {
 	LaneTop       int // where the lanes' lines start and end
 	LaneBottom    int
 	BoxY          int // the top of the lanes' name boxes
+	// What the caption explains: only what the diagram shows.
+	HasFin, HasReset, HasWrong bool
 	wrong         int // the index of the event that holds the first wrong byte; -1 when none
 }
 
@@ -70,7 +72,7 @@ const (
 	gapHeight    = 20
 	charWidth    = 7.25
 	// A pause this long between two events gets a row of its own.
-	pauseRow = 200 * time.Millisecond
+	pauseRow = 50 * time.Millisecond
 )
 
 func layout(id string, rec *suite.Recording) diagram {
@@ -165,12 +167,16 @@ func layout(id string, rec *suite.Recording) diagram {
 			r.Class = "fin"
 			if e.Kind == suite.ResetEvent {
 				word, r.Class, r.Marker = "RST", "reset", "✕"
+				d.HasReset = true
+			} else {
+				d.HasFin = true
 			}
 			r.Label = []span{{Text: word + " ", Class: "size"}, {Text: e.Note}}
 			r.Title = e.Conn + ": " + e.Note
 			y += rowHeight
 		case suite.MismatchEvent:
 			r.Kind, r.X1, r.Marker = "mismatch", cx, "✗"
+			d.HasWrong = true
 			r.Label = mismatchLabel(e.Mismatch, msgChars)
 			r.Title = e.Conn + ": " + spansText(r.Label)
 			y += noteHeight
