@@ -413,7 +413,7 @@ type byteCell struct {
 	None       bool // past the end
 }
 
-const mismatchColumns = 12 // bytes shown on each side of the wrong one
+const mismatchColumns = 8 // bytes shown on each side of the wrong one
 
 func buildMismatch(rec *suite.Recording) *mismatchView {
 	var e suite.Event

@@ -104,7 +104,10 @@ type sectionView struct {
 	Roots                     []rootView
 	Others                    []clauseView // passed, not run, ...: folded away
 	OthersSummary             string
-	Problems                  []string
+	// OthersOpen unfolds the other clauses: on a page of one section
+	// without failures, they are all there is to see.
+	OthersOpen bool
+	ShowRow    bool // the row's name is not the target's
 }
 
 type rootView struct {
@@ -208,6 +211,11 @@ func buildPage(m suite.Matrix, o Options) pageView {
 				v.Notes = append(v.Notes, fmt.Sprintf("%s: no verdict, the run did not complete: %s", r.Implementation, why))
 			}
 		}
+	}
+	for i := range v.Sections {
+		s := &v.Sections[i]
+		s.OthersOpen = len(s.Roots) == 0 && len(v.Sections) == 1
+		s.ShowRow = len(m.Rows) > 1 || s.Row != s.Target
 	}
 	for _, s := range []string{"passed", "warned", "failed", "error", "skipped", "not run"} {
 		if counts[s] > 0 {
