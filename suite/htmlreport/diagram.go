@@ -21,7 +21,7 @@ type diagram struct {
 	BoxY          int // the top of the lanes' name boxes
 	// What the caption explains: only what the diagram shows.
 	HasFin, HasReset, HasWrong bool
-	wrong         int // the index of the event that holds the first wrong byte; -1 when none
+	wrong                      int // the index of the event that holds the first wrong byte; -1 when none
 }
 
 type lane struct {
