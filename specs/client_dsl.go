@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -29,6 +30,7 @@ type ClientSession struct {
 	tr       *suite.Transcript
 	runs     []*suite.ClientRun
 	warnOnly bool
+	failed   atomic.Pointer[suite.Recording] // the transcript at the first failure
 }
 
 // CheckClient declares one spec of a client clause, as Check does for a
@@ -49,9 +51,14 @@ func CheckClient(name string, body func(ctx SpecContext, s *ClientSession), deco
 			warnOnly: clause.Level == Should && !reg.cfg.Strict,
 		}
 		s.Gomega = gomega.NewGomega(s.fail)
-		defer func() {
-			if ctx.Err() != nil {
-				AddReportEntry(transcriptEntry, s.evidence())
+		defer func() { // as in Check
+			switch rec := s.failed.Load(); {
+			case ctx.Err() != nil:
+				AddReportEntry(transcriptEntry, s.tr.Recording())
+			case rec != nil:
+				AddReportEntry(transcriptEntry, rec, ReportEntryVisibilityNever)
+			case reg.cfg.AllTranscripts:
+				AddReportEntry(transcriptEntry, s.tr.Recording(), ReportEntryVisibilityNever)
 			}
 		}()
 		body(ctx, s)
@@ -130,6 +137,7 @@ func (s *ClientSession) fail(message string, callerSkip ...int) {
 	if len(callerSkip) > 0 {
 		skip += callerSkip[0]
 	}
+	s.failed.CompareAndSwap(nil, s.tr.Recording())
 	message = suite.StripAsyncPreamble(message) + "\n\n" + s.evidence()
 	if s.warnOnly {
 		Skip(suite.WarningLead+message, skip)
@@ -143,8 +151,7 @@ func (s *ClientSession) evidence() string {
 	for _, r := range s.runs {
 		b.WriteString(r.String())
 	}
-	b.WriteString("\nTranscript (-> client to server, <- server to client):\n")
-	b.WriteString(s.tr.String())
+	b.WriteString(suite.TranscriptLead + s.tr.String())
 	return b.String()
 }
 

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -53,6 +54,9 @@ type Config struct {
 	Strict bool
 	// Profile holds the parameters of a dialect; zero is canonical.
 	Profile Profile
+	// AllTranscripts keeps the transcript of every check in the result,
+	// not only of the failed and warned ones.
+	AllTranscripts bool
 }
 
 // Protocol declares the specs of one protocol, from a package-level var of
@@ -141,7 +145,7 @@ func Register(cfg Config) {
 				// A failing spec's report carries what the server printed.
 				if reg.target != nil && CurrentSpecReport().Failed() {
 					if out := reg.target.Output(); out != "" {
-						AddReportEntry("server output (last lines)", out)
+						AddReportEntry(serverOutputEntry, out)
 					}
 				}
 			})
@@ -227,6 +231,9 @@ type Session struct {
 	Profile Profile
 
 	warnOnly bool // a SHOULD clause, not in strict mode
+	// failed is the transcript as it was at the check's first failure
+	// (or warning): the one its message shows.
+	failed atomic.Pointer[suite.Recording]
 }
 
 // Check declares one spec: a check of the enclosing clause. body runs with
@@ -254,11 +261,18 @@ func Check(name string, body func(ctx SpecContext, s *Session), decorators ...an
 		s.Gomega = gomega.NewGomega(s.fail)
 		defer s.Close()
 		defer func() {
-			// Cut short by the spec's timeout (or an interrupt): the
-			// failure is Ginkgo's, without our transcript; keep it for
-			// the report (see messageOf).
-			if ctx.Err() != nil {
-				AddReportEntry(transcriptEntry, s.Transcript().String())
+			// The transcript goes to the report as data (see resultOf):
+			// the one the failure message shows, as the message has it
+			// already; when the spec's timeout (or an interrupt) cut the
+			// check short, the failure is Ginkgo's, without our
+			// transcript, so it is shown too (see messageOf).
+			switch rec := s.failed.Load(); {
+			case ctx.Err() != nil:
+				AddReportEntry(transcriptEntry, s.Transcript().Recording())
+			case rec != nil:
+				AddReportEntry(transcriptEntry, rec, ReportEntryVisibilityNever)
+			case reg.cfg.AllTranscripts:
+				AddReportEntry(transcriptEntry, s.Transcript().Recording(), ReportEntryVisibilityNever)
 			}
 		}()
 		body(ctx, s)
@@ -267,8 +281,12 @@ func Check(name string, body func(ctx SpecContext, s *Session), decorators ...an
 }
 
 // transcriptEntry names the report entry that carries the transcript of a
-// check its time limit cut short.
+// check, a *suite.Recording.
 const transcriptEntry = "transcript"
+
+// serverOutputEntry names the report entry that carries the last lines
+// the server printed.
+const serverOutputEntry = "server output (last lines)"
 
 // fail is the fail handler of the session's Gomega: it adds the transcript
 // to the diagnosis and fails the spec, or skips it with a warning.
@@ -278,7 +296,9 @@ func (s *Session) fail(message string, callerSkip ...int) {
 		skip += callerSkip[0]
 	}
 	message = suite.StripAsyncPreamble(message)
-	message += "\n\nTranscript (-> client to server, <- server to client):\n" + s.Transcript().String()
+	rec := s.Transcript().Recording()
+	s.failed.CompareAndSwap(nil, rec)
+	message += suite.TranscriptLead + rec.String()
 	if s.warnOnly {
 		Skip(suite.WarningLead+message, skip)
 	}

@@ -49,12 +49,23 @@ func resultOf(r types.Report, cfg Config, protocols []string) suite.Result {
 			continue
 		}
 		id := clauseLabel(spec.Labels())
-		checks[id] = append(checks[id], suite.CheckResult{
+		check := suite.CheckResult{
 			Name:     spec.LeafNodeText,
 			Status:   statusOf(spec, cfg.Strict),
 			Message:  messageOf(spec),
 			Duration: spec.RunTime,
-		})
+		}
+		for _, e := range spec.ReportEntries {
+			switch e.Name {
+			case transcriptEntry:
+				if rec, ok := e.GetRawValue().(*suite.Recording); ok && (cfg.AllTranscripts || check.Status == suite.Failed || check.Status == suite.Warned) {
+					check.Transcript = rec
+				}
+			case serverOutputEntry:
+				check.ServerOutput = e.StringRepresentation()
+			}
+		}
+		checks[id] = append(checks[id], check)
 	}
 	for _, p := range protocols {
 		pr := suite.ProtocolResult{Protocol: p}
@@ -101,7 +112,7 @@ func messageOf(spec types.SpecReport) string {
 	}
 	for _, e := range spec.ReportEntries {
 		if e.Name == transcriptEntry {
-			msg += "\n\nTranscript (-> client to server, <- server to client):\n" + e.StringRepresentation()
+			msg += suite.TranscriptLead + e.StringRepresentation()
 		}
 	}
 	return msg

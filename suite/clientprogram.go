@@ -70,7 +70,7 @@ func (r *ClientRun) String() string {
 	default:
 		fmt.Fprintf(&b, "  exited with status %d after %.2f s\n", r.ExitCode, r.Duration.Seconds())
 	}
-	fmt.Fprintf(&b, "  stdout: %d bytes  %s\n", len(r.Stdout), quoteShortened(shorten(r.Stdout), len(r.Stdout)))
+	fmt.Fprintf(&b, "  stdout: %d bytes  %s\n", len(r.Stdout), quoteShortened(shortened(r.Stdout)))
 	if len(r.Stderr) == 0 {
 		b.WriteString("  stderr: (nothing)\n")
 	} else {
@@ -82,12 +82,13 @@ func (r *ClientRun) String() string {
 	return b.String()
 }
 
-// shorten keeps the head and tail of p as a transcript event does.
-func shorten(p []byte) []byte {
-	if len(p) <= eventKeepHead+eventKeepTail {
-		return p
+// shortened is p as a transcript event keeps it: its head and tail.
+func shortened(p []byte) Event {
+	e := Event{Size: len(p), Data: p}
+	if len(p) > eventKeepHead+eventKeepTail {
+		e.Data, e.Tail = p[:eventKeepHead], p[len(p)-eventKeepTail:]
 	}
-	return append(append([]byte(nil), p[:eventKeepHead]...), p[len(p)-eventKeepTail:]...)
+	return e
 }
 
 func lastLines(s string, n int) []string {

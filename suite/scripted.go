@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -65,7 +66,7 @@ func (s *ScriptedServer) accept() {
 		c := &ServerConn{nc: nc.(*net.TCPConn), name: name, tr: s.tr, ctx: s.ctx}
 		s.conns = append(s.conns, c)
 		s.mu.Unlock()
-		s.tr.Note(name, "connected from %s", nc.RemoteAddr())
+		s.tr.mark(name, ConnectEvent, ClientSide, "connected from %s", nc.RemoteAddr())
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -241,12 +242,16 @@ func (c *ServerConn) fill(deadline time.Time) error {
 	switch {
 	case errors.Is(err, io.EOF):
 		c.eof = true
-		c.tr.Note(c.name, "half-closed by the client (EOF)")
+		c.tr.mark(c.name, HalfCloseEvent, ClientSide, "client half-closed its side (FIN)")
 		return io.EOF
 	case isTimeout(err):
 		return errQuiet
 	default:
-		c.tr.Note(c.name, "read failed: %v", err)
+		if errors.Is(err, syscall.ECONNRESET) {
+			c.tr.mark(c.name, ResetEvent, ClientSide, "client reset the connection (RST)")
+		} else {
+			c.tr.Note(c.name, "read failed: %v", err)
+		}
 		return err
 	}
 }
@@ -256,7 +261,7 @@ func (c *ServerConn) ClientClosed() bool { return c.eof }
 
 // CloseWrite ends the server's side of the stream: the client reads EOF.
 func (c *ServerConn) CloseWrite() error {
-	c.tr.Note(c.name, "server half-closes (client reads EOF)")
+	c.tr.mark(c.name, CloseEvent, ServerSide, "server closed its side (the client reads EOF)")
 	return c.nc.CloseWrite()
 }
 
@@ -266,7 +271,7 @@ func (c *ServerConn) Close() error { return c.nc.Close() }
 // Reset aborts the connection: the client's next read fails with
 // ECONNRESET.
 func (c *ServerConn) Reset() error {
-	c.tr.Note(c.name, "server resets the connection (RST)")
+	c.tr.mark(c.name, ResetEvent, ServerSide, "server reset the connection (RST)")
 	c.nc.SetLinger(0)
 	return c.nc.Close()
 }

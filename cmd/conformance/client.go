@@ -66,7 +66,7 @@ func runClient(o options, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "socketspec: checking the %s %s, run once per check against the suite's own server\n", p, client.Name())
 	ran := make(chan struct{})
 	go passOnMissedInterrupt(ctx, ran)
-	res := specs.Run(failRecorder{}, specs.Config{Clients: map[string]suite.ClientProgram{p: client}, Strict: o.strict}, sc, rc)
+	res := specs.Run(failRecorder{}, specs.Config{Clients: map[string]suite.ClientProgram{p: client}, Strict: o.strict, AllTranscripts: o.allTranscripts}, sc, rc)
 	close(ran)
 	if rc.Succinct {
 		fmt.Fprintln(stdout)

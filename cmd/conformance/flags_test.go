@@ -34,11 +34,12 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"unknown protocol with --list", []string{"--list", "--protocol", "ehco"}, `unknown protocol "ehco" (known: ` + known + ")"},
 		{"unknown --impl", []string{"--protocol", "echo", "--impl", "rust"}, `unknown --impl "rust" (known: go, python, c)`},
 		{"bad --focus", []string{"--protocol", "echo", "--addr", "127.0.0.1:7000", "--focus", "echo-(4"}, "--focus: error parsing regexp: missing closing ): `echo-(4`"},
-		{"--matrix with --protocol", []string{"--matrix", "--protocol", "echo"}, "--matrix checks every implementation and protocol; it takes only --reports"},
-		{"--matrix with --impl", []string{"--matrix", "--impl", "go"}, "--matrix checks every implementation and protocol; it takes only --reports"},
-		{"--matrix with --addr", []string{"--addr", "127.0.0.1:7000", "--matrix"}, "--matrix checks every implementation and protocol; it takes only --reports"},
-		{"--matrix with --image", []string{"--matrix", "--image", "x"}, "--matrix checks every implementation and protocol; it takes only --reports"},
-		{"--matrix with --cmd", []string{"--matrix", "--cmd", "x {port}"}, "--matrix checks every implementation and protocol; it takes only --reports"},
+		{"--transcripts of another kind", []string{"--protocol", "echo", "--impl", "go", "--transcripts", "some"}, `--transcripts: "some" is neither failed nor all`},
+		{"--matrix with --protocol", []string{"--matrix", "--protocol", "echo"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
+		{"--matrix with --impl", []string{"--matrix", "--impl", "go"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
+		{"--matrix with --addr", []string{"--addr", "127.0.0.1:7000", "--matrix"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
+		{"--matrix with --image", []string{"--matrix", "--image", "x"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
+		{"--matrix with --cmd", []string{"--matrix", "--cmd", "x {port}"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
 		{"--protocol all without --impl", []string{"--protocol", "all", "--addr", "127.0.0.1:7000"}, "--protocol all needs --impl: one --addr, --cmd or --image serves one protocol"},
 		{"stray argument", []string{"--protocol", "echo", "--addr", "127.0.0.1:7000", "extra"}, `unexpected argument "extra" (did you quote the --cmd command?)`},
 		{"unquoted --cmd", []string{"--protocol", "echo", "--cmd", "python3", "echo.py", "{port}"}, `unexpected argument "echo.py" (did you quote the --cmd command?)`},
@@ -108,8 +109,14 @@ func TestParseFlagsAccepts(t *testing.T) {
 		{"an implementation in its container", []string{"--protocol", "echo-udp", "--impl", "python"}, func(o options) error {
 			return want(o.impl == "python" && !o.local && slices.Equal(o.protocols, []string{"echo-udp"}))
 		}},
-		{"reports", []string{"--protocol", "echo", "--impl", "go", "--junit", "j.xml", "--json", "r.json"}, func(o options) error {
-			return want(o.junit == "j.xml" && o.json == "r.json")
+		{"reports", []string{"--protocol", "echo", "--impl", "go", "--junit", "j.xml", "--json", "r.json", "--html", "r.html"}, func(o options) error {
+			return want(o.junit == "j.xml" && o.json == "r.json" && o.html == "r.html" && !o.allTranscripts)
+		}},
+		{"every transcript", []string{"--protocol", "echo", "--impl", "go", "--json", "r.json", "--transcripts", "all"}, func(o options) error {
+			return want(o.allTranscripts && slices.Contains(childArgs(o, "echo"), "all"))
+		}},
+		{"the matrix, with every transcript", []string{"--matrix", "--transcripts", "all"}, func(o options) error {
+			return want(o.matrix && o.allTranscripts)
 		}},
 		{"--list alone lists every protocol, servers then clients", []string{"--list"}, func(o options) error {
 			return want(o.list && slices.Equal(o.protocols, append(all, specs.ClientProtocols()...)))

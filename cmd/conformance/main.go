@@ -3,8 +3,10 @@
 //
 //	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' |
 //	            --impl IMPL [--local] | --image IMAGE --port N)
-//	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
-//	conformance --matrix [--reports DIR]
+//	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [--html FILE]
+//	            [--transcripts failed|all] [-v]
+//	conformance --client --protocol NAME (--cmd 'CLIENT {host} {port}' | --impl go) [flags]
+//	conformance --matrix [--reports DIR] [--transcripts failed|all]
 //	conformance explain CLAUSE-ID|PROTOCOL
 //
 // Exit status: 0 when every required spec passed, 1 when one failed, 2 on
@@ -12,6 +14,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -30,6 +33,7 @@ import (
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
+	"github.com/socketspec/conformance/suite/htmlreport"
 )
 
 const (
@@ -57,8 +61,12 @@ type options struct {
 	reports   string
 	junit     string
 	json      string
-	verbose   bool
-	profile   specs.Profile
+	html      string
+	// allTranscripts keeps every check's transcript in the reports
+	// (--transcripts all), not only the failed and warned ones.
+	allTranscripts bool
+	verbose        bool
+	profile        specs.Profile
 	// profileFile is --profile's argument, for the child processes.
 	profileFile string
 }
@@ -80,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return listClauses(opts.protocols, stdout)
 	}
 	if opts.matrix {
-		return runMatrix(opts.reports, stdout, stderr)
+		return runMatrix(opts, stdout, stderr)
 	}
 	if len(opts.protocols) > 1 {
 		return runProtocols(opts, stdout, stderr)
@@ -131,7 +139,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ran := make(chan struct{})
 	go passOnMissedInterrupt(ctx, ran)
-	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile}, sc, rc)
+	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile, AllTranscripts: opts.allTranscripts}, sc, rc)
 	close(ran)
 	if rc.Succinct {
 		fmt.Fprintln(stdout) // Ginkgo ends its succinct line without one
@@ -203,6 +211,14 @@ func finish(res suite.Result, o options, summary bool, stdout, stderr io.Writer)
 			return exitUsage
 		}
 	}
+	if o.html != "" {
+		if err := writeHTML(o.html, func(w io.Writer) error {
+			return htmlreport.WriteResult(w, res, htmlreport.Options{Generated: time.Now()})
+		}); err != nil {
+			fmt.Fprintf(stderr, "conformance: writing %s: %v\n", o.html, err)
+			return exitUsage
+		}
+	}
 	if len(res.Incomplete) > 0 {
 		fmt.Fprintf(verdictNotes, "conformance: no verdict, the run did not complete: %s\n", strings.Join(res.Incomplete, "; "))
 		return exitUsage
@@ -257,12 +273,14 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	fs.StringVar(&o.focus, "focus", "", "run only the specs whose text matches `REGEX` (e.g. a clause ID: 'echo-4\\b')")
 	fs.BoolVar(&o.list, "list", false, "list the clauses (of --protocol, or all) and exit")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
-	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
+	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`, with the transcript of every failed and warned check")
+	fs.StringVar(&o.html, "html", "", "write the verdict as one self-contained HTML page to `FILE`, each failure's transcript drawn as a sequence diagram")
+	transcripts := fs.String("transcripts", "failed", "which checks' transcripts the JSON and HTML reports keep: `failed` (and warned) or all")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
 	fs.BoolVar(&o.client, "client", false, "check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl go")
 	fs.BoolVar(&o.matrix, "matrix", false, fmt.Sprintf("check every implementation (%s; in containers and locally) against every protocol", strings.Join(implNames(), ", ")))
-	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
+	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json, junit.xml and index.html to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -272,6 +290,13 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (did you quote the --cmd command?)", fs.Arg(0))
+	}
+	switch *transcripts {
+	case "failed":
+	case "all":
+		o.allTranscripts = true
+	default:
+		return o, fmt.Errorf("--transcripts: %q is neither failed nor all", *transcripts)
 	}
 	if *profile != "" {
 		o.profileFile = *profile
@@ -283,7 +308,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 
 	if o.matrix {
 		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" {
-			return o, errors.New("--matrix checks every implementation and protocol; it takes only --reports")
+			return o, errors.New("--matrix checks every implementation and protocol; it takes only --reports and --transcripts")
 		}
 		return o, nil
 	}
@@ -365,6 +390,15 @@ func listClauses(protocols []string, w io.Writer) int {
 		}
 	}
 	return exitPass
+}
+
+// writeHTML writes a page to path, whole or not at all.
+func writeHTML(path string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 // failRecorder stands in for *testing.T: the verdict comes from the result.

@@ -19,6 +19,7 @@ import (
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
+	"github.com/socketspec/conformance/suite/htmlreport"
 )
 
 // A matrixRow is one implementation to check, and how.
@@ -46,8 +47,9 @@ func matrixRows() []matrixRow {
 // runMatrix checks every implementation against every protocol. Ginkgo
 // runs once per process, so each row is a child process of this command;
 // rows run one after another, each against its own servers. It prints the matrix
-// and writes reports/summary.md, report.json and junit.xml.
-func runMatrix(reportDir string, stdout, stderr io.Writer) int {
+// and writes reports/summary.md, report.json, junit.xml and index.html.
+func runMatrix(o options, stdout, stderr io.Writer) int {
+	reportDir := o.reports
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := os.MkdirAll(reportDir, 0o755); err != nil {
@@ -101,6 +103,9 @@ func runMatrix(reportDir string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "checking %d implementations against %s, one after another\n", len(rows), strings.Join(specs.Protocols(), ", "))
 	matrix := suite.Matrix{Protocols: specs.Protocols(), Rows: make([]suite.MatrixRow, len(rows))}
 	for i, row := range rows {
+		if o.allTranscripts {
+			row.args = append(row.args, "--transcripts", "all")
+		}
 		matrix.Rows[i] = checkRow(ctx, self, reportDir, row)
 	}
 	if engine != nil {
@@ -174,8 +179,8 @@ func (b *syncBuffer) Bytes() []byte {
 	return bytes.Clone(b.buf.Bytes())
 }
 
-// writeMatrixReports writes summary.md, report.json and junit.xml (the
-// rows' JUnit reports merged, each suite named after its row).
+// writeMatrixReports writes summary.md, report.json, junit.xml (the rows'
+// JUnit reports merged, each suite named after its row) and index.html.
 func writeMatrixReports(dir string, m suite.Matrix, rows []matrixRow) error {
 	var md bytes.Buffer
 	m.WriteMarkdown(&md)
@@ -187,6 +192,11 @@ func writeMatrixReports(dir string, m suite.Matrix, rows []matrixRow) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := writeHTML(filepath.Join(dir, "index.html"), func(w io.Writer) error {
+		return htmlreport.WriteMatrix(w, m, htmlreport.Options{Generated: time.Now()})
+	}); err != nil {
 		return err
 	}
 	var merged reporters.JUnitTestSuites

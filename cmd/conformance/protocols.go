@@ -136,6 +136,9 @@ func childArgs(o options, p string) []string {
 	}
 	add("--focus", o.focus)
 	add("--profile", o.profileFile)
+	if o.allTranscripts {
+		args = append(args, "--transcripts", "all")
+	}
 	if o.verbose {
 		args = append(args, "-v")
 	}
