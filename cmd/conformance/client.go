@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -50,6 +51,14 @@ func runClient(o options, stdout, stderr io.Writer) int {
 	part := os.Getenv(partEnv) != ""
 	var client suite.ClientProgram
 	if o.cmdline != "" {
+		if program := strings.Fields(o.cmdline)[0]; !strings.ContainsAny(program, "=$'\"") {
+			// Every check would fail the same way ("not found", status
+			// 127): say it once, as a run that could not be checked.
+			if _, err := exec.LookPath(program); err != nil {
+				fmt.Fprintf(stderr, "conformance: cannot run the client: %v\n", err)
+				return exitUsage
+			}
+		}
 		client = suite.ClientCommand(o.cmdline)
 	} else {
 		var ok bool

@@ -193,3 +193,13 @@ func TestList(t *testing.T) {
 		t.Errorf("flagValues = %s", got)
 	}
 }
+
+// A client command whose program is not there is not checked 30 times:
+// one line, exit 2.
+func TestClientProgramNotFound(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run([]string{"--client", "--protocol", "echo", "--cmd", "no-such-client {host} {port}"}, &stdout, &stderr)
+	if want := `conformance: cannot run the client: exec: "no-such-client": executable file not found in $PATH`; code != exitUsage || strings.TrimSpace(stderr.String()) != want {
+		t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr.String(), want)
+	}
+}
