@@ -33,10 +33,13 @@ var PacketServers = map[string]suite.PacketServeFunc{
 
 // Clients maps each client protocol to its reference client.
 var Clients = map[string]suite.ClientMain{
-	"welcome-client":    welcome.Client,
-	"echo-client":       echo.Client,
-	"http-hello-client": httphello.Client,
-	"echo-udp-client":   echoudp.Client,
+	"welcome-client":     welcome.Client,
+	"echo-client":        echo.Client,
+	"http-hello-client":  httphello.Client,
+	"echo-udp-client":    echoudp.Client,
+	"greeter-client":     greeter.Client,
+	"greeter-udp-client": greeterudp.Client,
+	"chat-client":        chat.Client,
 }
 
 // Client returns the protocol's reference client, run in this process, or

@@ -89,6 +89,13 @@ func (s *ClientSession) Run(ctx SpecContext, addr string, stdin []byte) *suite.C
 	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, Within: clientRunTimeout})
 }
 
+// RunIdle runs the client once, as Run does, but keeps its standard input
+// open after stdin until idle is closed (or the run ends): a user who has
+// typed stdin and is idle.
+func (s *ClientSession) RunIdle(ctx SpecContext, addr string, stdin []byte, idle <-chan struct{}) *suite.ClientRun {
+	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, StdinOpen: idle, Within: clientRunTimeout})
+}
+
 // RunURL runs an HTTP client once with url.
 func (s *ClientSession) RunURL(ctx SpecContext, url string) *suite.ClientRun {
 	host := strings.TrimPrefix(url, "http://")

@@ -24,10 +24,32 @@ type ClientProgram interface {
 
 // An Invocation is what one run of a client is given.
 type Invocation struct {
-	Addr   string // the server's host:port
-	URL    string // for an HTTP client: http://host:port/path
-	Stdin  []byte
-	Within time.Duration // how long it may run
+	Addr  string // the server's host:port
+	URL   string // for an HTTP client: http://host:port/path
+	Stdin []byte
+	// StdinOpen, when not nil, keeps stdin open after Stdin until it is
+	// closed, as a user who has typed Stdin and is idle: for a client
+	// that must act on what the server sends meanwhile.
+	StdinOpen <-chan struct{}
+	Within    time.Duration // how long it may run
+}
+
+// stdin is the client's standard input: Stdin, then EOF, or, with
+// StdinOpen, EOF only once StdinOpen is closed (or ctx is done).
+func (inv Invocation) stdin(ctx context.Context) io.Reader {
+	if inv.StdinOpen == nil {
+		return bytes.NewReader(inv.Stdin)
+	}
+	r, w := io.Pipe()
+	go func() {
+		w.Write(inv.Stdin)
+		select {
+		case <-inv.StdinOpen:
+		case <-ctx.Done():
+		}
+		w.Close()
+	}()
+	return r
 }
 
 // host and port split inv.Addr.
@@ -38,14 +60,25 @@ func (inv Invocation) hostPort() (host, port string) {
 
 // A ClientRun is how one run of a client went.
 type ClientRun struct {
-	Command  string // what ran, with the address put in
-	Stdout   []byte // the first maxProgramOutput bytes
-	Stderr   []byte // likewise
-	ExitCode int    // -1 when it did not exit on its own
-	TimedOut bool   // it was killed after Invocation.Within
+	Command  string  // what ran, with the address put in
+	Stdout   []byte  // the first maxProgramOutput bytes
+	Printed  []Write // when each write to stdout came
+	Stderr   []byte  // the first maxProgramOutput bytes
+	ExitCode int     // -1 when it did not exit on its own
+	TimedOut bool    // it was killed after Invocation.Within
 	Started  time.Time
 	Duration time.Duration // from start to exit (or kill)
 	Err      error         // it could not be started
+}
+
+// PrintedBy is when the client had printed n bytes, or false if it never did.
+func (r *ClientRun) PrintedBy(n int) (time.Time, bool) {
+	for _, w := range r.Printed {
+		if w.Total >= n {
+			return w.At, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // Ended is when the client exited or was killed.
@@ -121,8 +154,13 @@ func runClient(ctx context.Context, name string, inv Invocation, cmd *exec.Cmd) 
 	runCtx, cancel := context.WithTimeout(ctx, inv.Within)
 	defer cancel()
 	var out, errOut cappedBuffer
-	p, err := StartProcess(runCtx, cmd,
-		WithStdin(bytes.NewReader(inv.Stdin)),
+	stdin := WithStdin(bytes.NewReader(inv.Stdin))
+	if inv.StdinOpen != nil {
+		// A pipe of our own, not a reader for exec to copy: exec would
+		// wait for its copy to end before it reported the exit.
+		stdin = WithStdinPipe()
+	}
+	p, err := StartProcess(runCtx, cmd, stdin,
 		WithOutput(&out, &errOut),
 		WithBufferLimit(0), WithOutputLimit(0),
 		WithStopGrace(0))
@@ -130,10 +168,16 @@ func runClient(ctx context.Context, name string, inv Invocation, cmd *exec.Cmd) 
 		run.Err = err
 		return run
 	}
+	if inv.StdinOpen != nil {
+		go func() {
+			io.Copy(p.Stdin(), inv.stdin(runCtx))
+			p.Stdin().Close()
+		}()
+	}
 	p.Wait()
 	p.Stop() // the children it left behind
 	run.Duration = time.Since(run.Started)
-	run.Stdout, run.Stderr = out.Bytes(), errOut.Bytes()
+	run.Stdout, run.Stderr, run.Printed = out.Bytes(), errOut.Bytes(), out.Writes()
 	if runCtx.Err() != nil && ctx.Err() == nil {
 		run.TimedOut = true
 		return run
@@ -172,9 +216,9 @@ func (c *clientFunc) Run(ctx context.Context, inv Invocation) *ClientRun {
 	runCtx, cancel := context.WithTimeout(ctx, inv.Within)
 	defer cancel()
 	var out, errOut cappedBuffer
-	code := c.main(runCtx, args, bytes.NewReader(inv.Stdin), &out, &errOut)
+	code := c.main(runCtx, args, inv.stdin(runCtx), &out, &errOut)
 	run.Duration = time.Since(run.Started)
-	run.Stdout, run.Stderr = out.Bytes(), errOut.Bytes()
+	run.Stdout, run.Stderr, run.Printed = out.Bytes(), errOut.Bytes(), out.Writes()
 	if errors.Is(runCtx.Err(), context.DeadlineExceeded) {
 		run.TimedOut = true
 		return run

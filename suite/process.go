@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -377,8 +378,16 @@ func RunProgram(ctx context.Context, within time.Duration, stdin []byte, name st
 
 // cappedBuffer keeps the first maxProgramOutput bytes written to it.
 type cappedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	writes []Write // when each write came, for a client's stdout
+}
+
+// A Write is one write of a program to its output: when it came, and how
+// much had been written once it had.
+type Write struct {
+	At    time.Time
+	Total int
 }
 
 func (b *cappedBuffer) Write(p []byte) (int, error) {
@@ -386,6 +395,7 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 	defer b.mu.Unlock()
 	if room := maxProgramOutput - b.buf.Len(); room > 0 {
 		b.buf.Write(p[:min(len(p), room)])
+		b.writes = append(b.writes, Write{At: time.Now(), Total: b.buf.Len()})
 	}
 	return len(p), nil
 }
@@ -394,4 +404,11 @@ func (b *cappedBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+// Writes lists when each write came.
+func (b *cappedBuffer) Writes() []Write {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.writes)
 }

@@ -331,6 +331,8 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		return o, errors.New("--protocol is required")
 	case slices.Contains(known, protocol):
 		o.protocols = []string{protocol}
+	case o.client && protocol == specs.ClientOf("timestamp-echo"):
+		return o, errors.New("the timestamp echo's client is an echo client: check it with --client --protocol echo (specs/echo-client.md)")
 	case o.client:
 		return o, fmt.Errorf("no client contract for %q (clients: %s)", strings.TrimSuffix(protocol, "-client"), strings.Join(known, ", "))
 	default:
