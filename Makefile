@@ -32,7 +32,7 @@ peers:
 	$(GO) test -count=1 -v -run 'TestPeers|TestReadmeTable' ./fixtures/peers
 
 conformance: images
-	$(GO) run ./cmd/conformance --matrix --reports reports
+	$(GO) run ./cmd/conformance --matrix --config socketspec.yaml --reports reports
 
 # Idempotent: builds only what is missing, and takes seconds when nothing is.
 images:

@@ -293,7 +293,7 @@ func RepoRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("run this from the socketspec repository: no go.mod of github.com/socketspec/conformance above %s", mustGetwd())
+			return "", fmt.Errorf("there is no go.mod of github.com/socketspec/conformance in %s or above", mustGetwd())
 		}
 		dir = parent
 	}

@@ -53,18 +53,33 @@ type options struct {
 	list      bool
 	matrix    bool
 	reports   string
-	junit     string
-	json      string
-	verbose   bool
-	profile   specs.Profile
+	// config is --config: a manifest (see manifest.go). With --matrix,
+	// manifest is it, and shard the share of its cells to check; with
+	// --impl, row is the implementation of it that --impl names.
+	config   string
+	manifest *manifest
+	shard    shard
+	row      *manifestImpl
+	junit    string
+	json     string
+	verbose  bool
+	profile  specs.Profile
 	// profileFile is --profile's argument, for the child processes.
 	profileFile string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return runMerge(args[1:], stdout, stderr)
+	}
 	opts, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
+	}
+	var bad *manifestError
+	if errors.As(err, &bad) {
+		fmt.Fprintf(stderr, "conformance: %v\n", err) // it names the file, the line and the field
+		return exitUsage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
@@ -75,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return listClauses(opts.protocols, stdout)
 	}
 	if opts.matrix {
-		return runMatrix(opts.reports, stdout, stderr)
+		return runMatrix(opts, stdout, stderr)
 	}
 	if len(opts.protocols) > 1 {
 		return runProtocols(opts, stdout, stderr)
@@ -219,7 +234,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   conformance --protocol NAME --cmd 'COMMAND {port}'       a server it starts, on a free port
   conformance --protocol NAME --image IMAGE --port N       a server in your container image
   conformance --protocol NAME|all --impl %s [--local]   this project's implementations
-  conformance --matrix                                     every implementation, every protocol
+  conformance --protocol NAME|all --config FILE --impl NAME   an implementation of a manifest
+  conformance --matrix [--config FILE] [--shard K/N]       every implementation of a manifest, every protocol
+  conformance merge [--reports DIR] SHARD_DIR...           merge the reports of the shards of a --matrix run
   conformance --list [--protocol NAME]                     the clauses
 
 Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
@@ -242,7 +259,9 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
-	fs.BoolVar(&o.matrix, "matrix", false, fmt.Sprintf("check every implementation (%s; in containers and locally) against every protocol", strings.Join(implNames(), ", ")))
+	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation of the manifest (--config) against every protocol it names")
+	fs.StringVar(&o.config, "config", "", "the manifest: a YAML `FILE` of implementations and how to start their servers (see README; --matrix reads "+defaultManifest+" by default)")
+	shardFlag := fs.String("shard", "", "with --matrix: check only the K-th of N shares of the (implementation, protocol) cells, for `K/N` machines; merge their reports with conformance merge")
 	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -263,13 +282,54 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	}
 
 	if o.matrix {
-		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" {
-			return o, errors.New("--matrix checks every implementation and protocol; it takes only --reports")
+		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" || o.local || *profile != "" {
+			return o, errors.New("--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports")
 		}
-		return o, nil
+		if *shardFlag != "" {
+			var err error
+			if o.shard, err = parseShard(*shardFlag); err != nil {
+				return o, err
+			}
+		}
+		if o.config == "" {
+			if _, err := os.Stat(defaultManifest); err != nil {
+				return o, fmt.Errorf("--matrix checks the implementations of a manifest, and there is no %s here: give --config FILE (README: \"Bring your own implementations\"; this project's own is %s in its repository)", defaultManifest, defaultManifest)
+			}
+			o.config = defaultManifest
+		}
+		var err error
+		o.manifest, err = loadManifest(o.config)
+		return o, err
+	}
+	if *shardFlag != "" {
+		return o, errors.New("--shard goes with --matrix")
+	}
+	if o.config != "" {
+		if o.impl == "" || o.addr != "" || o.cmdline != "" || o.image != "" || o.local || *profile != "" {
+			return o, errors.New("--config goes with --matrix, or with --impl NAME, an implementation of it (which says how to start its servers)")
+		}
+		m, err := loadManifest(o.config)
+		if err != nil {
+			return o, err
+		}
+		if o.row, err = m.find(o.impl); err != nil {
+			return o, err
+		}
+		if o.row.impl == "" && protocol != "" && protocol != "all" {
+			if s, ok := o.row.servers[protocol]; ok && s.profile != "" {
+				o.profileFile = s.profile
+				if o.profile, err = specs.LoadProfile(s.profile); err != nil {
+					return o, err
+				}
+			}
+		}
 	}
 	known := specs.Protocols()
 	switch {
+	case o.row != nil && protocol != "all" && protocol != "" && slices.Contains(known, protocol) && !slices.Contains(o.row.protocols(), protocol):
+		return o, fmt.Errorf("%s: %s has no server for %s (it has %s)", o.config, o.row.name, protocol, strings.Join(o.row.protocols(), ", "))
+	case o.row != nil && protocol == "all":
+		o.protocols = o.row.protocols()
 	case protocol == "all" || (protocol == "" && o.list):
 		o.protocols = known
 	case protocol == "":
@@ -294,7 +354,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		return o, errors.New("give exactly one of --addr, --cmd, --impl and --image")
 	case protocol == "all" && o.impl == "":
 		return o, errors.New(`--protocol all needs --impl: one --addr, --cmd or --image serves one protocol`)
-	case o.impl != "" && o.impl != "go" && !isContainerImpl(o.impl):
+	case o.row == nil && o.impl != "" && o.impl != "go" && !isContainerImpl(o.impl):
 		return o, fmt.Errorf("unknown --impl %q (known: %s)", o.impl, strings.Join(implNames(), ", "))
 	case o.local && !isContainerImpl(o.impl):
 		return o, fmt.Errorf("--local goes with %s", orList(flagValues("--impl", containers.Names())))
