@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -101,7 +100,7 @@ func (e *Engine) RemoveLeftovers(ctx context.Context) (int, error) {
 	removed := 0
 	for _, c := range list.Items {
 		pid, _ := strconv.Atoi(c.Labels[LabelPID])
-		if pid > 0 && syscall.Kill(pid, 0) == nil {
+		if pid > 0 && alive(pid) {
 			continue // its run is still going
 		}
 		if _, err := e.provider.Client().ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err == nil {

@@ -180,7 +180,7 @@ func passOnMissedInterrupt(ctx context.Context, ran <-chan struct{}) {
 	select {
 	case <-ran:
 	case <-t.C:
-		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		interruptSelf()
 	}
 }
 
