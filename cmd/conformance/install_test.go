@@ -11,8 +11,6 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/zip"
-
-	"github.com/socketspec/conformance/reference"
 )
 
 // `go install github.com/socketspec/conformance/cmd/conformance@VERSION`
@@ -76,12 +74,8 @@ func TestGoInstallFromAModuleProxy(t *testing.T) {
 	if out, err := run("--list"); err != nil || !strings.Contains(out, "echo (specs/echo.md)\n  echo-1 ") || !strings.Contains(out, "timestamp-echo (specs/timestamp-echo.md)\n") {
 		t.Errorf("--list: %v\n%s", err, out)
 	}
-	server, _ := reference.Target("echo")
-	if err := server.Start(testContext(t, 10*time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
-	if out, err := run("--protocol", "echo", "--addr", server.Addr()); err != nil || !strings.Contains(out, "echo         PASS ") {
+	addr := referenceEcho(t)
+	if out, err := run("--protocol", "echo", "--addr", addr); err != nil || !strings.Contains(out, "echo         PASS ") {
 		t.Errorf("--addr: %v\n%s", err, out)
 	}
 	if out, err := run("--protocol", "echo", "--impl", "python", "--local"); err == nil || !strings.Contains(out, "the python implementation needs a checkout of the socketspec repository (it is built from containers/python)") {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/socketspec/conformance/containers"
-	"github.com/socketspec/conformance/reference"
 )
 
 // The suite's own image (containers/conformance, as make suite-image
@@ -53,16 +52,12 @@ func TestSuiteImage(t *testing.T) {
 	}
 	t.Cleanup(func() { docker(30*time.Second, "rmi", image) })
 
-	server, _ := reference.Target("echo")
-	if err := server.Start(testContext(t, 10*time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
+	addr := referenceEcho(t)
 	// Labelled as the suite labels its containers: should this test be
 	// killed, a later run removes it.
 	out, err := docker(time.Minute, "run", "--rm", "--network", "host",
 		"--label", containers.LabelManaged+"=true", "--label", fmt.Sprintf("%s=%d", containers.LabelPID, os.Getpid()),
-		image, "--protocol", "echo", "--addr", server.Addr())
+		image, "--protocol", "echo", "--addr", addr)
 	if err != nil || !strings.Contains(out, "echo         PASS ") || !strings.Contains(out, "(127.0.0.1:") {
 		t.Errorf("docker run: %v\n%s", err, out)
 	}
