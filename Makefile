@@ -1,6 +1,7 @@
 # socketspec: see README.md.
-#   make test         vet, format check, unit and meta tests, then the full matrix (the CI command)
+#   make test         the Debian packages, vet, format check, unit and meta tests, then the full matrix (the CI command)
 #   make conformance  the suite against every implementation, as a matrix; reports in reports/
+#   make deps         the Debian packages the tests need: installed as root, named otherwise
 #   make peers        the suite against socat, nginx and ncat (also part of make test's unit tests)
 #   make images       the base images (from Debian packages) and the implementation images
 #   make build        the conformance and reference binaries, into bin/
@@ -10,9 +11,14 @@
 
 GO ?= go
 
-.PHONY: test vet unit conformance peers images build dist suite-image bench clean
+.PHONY: test deps vet unit conformance peers images build dist suite-image bench clean
 
-test: vet unit conformance
+test: deps vet unit conformance
+
+# On a fresh machine, as root, this installs what the tests run (see the
+# script); otherwise it names what is missing, and stops if it is needed.
+deps:
+	@scripts/debian-packages
 
 vet:
 	$(GO) vet ./...
@@ -33,7 +39,7 @@ unit:
 peers:
 	$(GO) test -count=1 -v -run 'TestPeers|TestReadmeTable' ./fixtures/peers
 
-conformance: images
+conformance: deps images
 	$(GO) run ./cmd/conformance --matrix --config socketspec.yaml --reports reports
 
 # Idempotent: builds only what is missing, and takes seconds when nothing is.
