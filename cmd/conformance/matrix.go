@@ -137,6 +137,9 @@ func runMatrix(o options, stdout, stderr io.Writer) int {
 	matrix := suite.Matrix{Protocols: o.manifest.protocols(), Shard: o.shard.String()}
 	var junit reporters.JUnitTestSuites
 	for _, row := range rows {
+		if ctx.Err() != nil {
+			break // interrupted: the rows checked so far are reported
+		}
 		r, suites := checkRow(ctx, o, engine, row)
 		matrix.Rows = append(matrix.Rows, r)
 		addSuites(&junit, suites, func(name string) string { return row.name + ": " + name })
