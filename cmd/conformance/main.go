@@ -4,7 +4,12 @@
 //	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' |
 //	            --impl IMPL [--local] | --image IMAGE --port N)
 //	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
-//	conformance --matrix [--reports DIR]
+//	conformance --protocol NAME|all --config FILE --impl NAME [flags]
+//	conformance --matrix [--config FILE] [--shard K/N] [--reports DIR]
+//	conformance merge [--reports DIR] SHARD_DIR...
+//
+// A manifest (--config, socketspec.yaml by default) lists implementations
+// and how to start their servers; see manifest.go.
 //
 // Exit status: 0 when every required spec passed, 1 when one failed, 2 on
 // a usage error or when the server cannot be reached or started.
@@ -308,20 +313,8 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		if o.impl == "" || o.addr != "" || o.cmdline != "" || o.image != "" || o.local || *profile != "" {
 			return o, errors.New("--config goes with --matrix, or with --impl NAME, an implementation of it (which says how to start its servers)")
 		}
-		m, err := loadManifest(o.config)
-		if err != nil {
+		if err := o.selectRow(protocol); err != nil {
 			return o, err
-		}
-		if o.row, err = m.find(o.impl); err != nil {
-			return o, err
-		}
-		if o.row.impl == "" && protocol != "" && protocol != "all" {
-			if s, ok := o.row.servers[protocol]; ok && s.profile != "" {
-				o.profileFile = s.profile
-				if o.profile, err = specs.LoadProfile(s.profile); err != nil {
-					return o, err
-				}
-			}
 		}
 	}
 	known := specs.Protocols()
@@ -369,6 +362,23 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		}
 	}
 	return o, nil
+}
+
+// selectRow reads the manifest (--config) and selects the implementation
+// --impl names, and the profile of its server of protocol, if it has one.
+func (o *options) selectRow(protocol string) error {
+	m, err := loadManifest(o.config)
+	if err != nil {
+		return err
+	}
+	if o.row, err = m.find(o.impl); err != nil {
+		return err
+	}
+	if s := o.row.servers[protocol]; s.profile != "" {
+		o.profileFile = s.profile
+		o.profile, err = specs.LoadProfile(s.profile)
+	}
+	return err
 }
 
 func stopAll(targets map[string]suite.Target) {

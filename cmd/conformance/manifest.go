@@ -1,19 +1,24 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/specs"
+	"github.com/socketspec/conformance/suite"
 )
 
 // A manifest (socketspec.yaml) lists the implementations that
@@ -427,6 +432,43 @@ func (p manifestParser) server(n *yaml.Node, path string, impl *manifestImpl) (m
 		}
 	}
 	return s, nil
+}
+
+// buildTimeout bounds an implementation's build step.
+const buildTimeout = 10 * time.Minute
+
+// runBuild runs the implementation's build step, if it has one: in its
+// dir, with its env, in a process group of its own (stopped, children and
+// all, when ctx ends), within buildTimeout, its output to log. Its error
+// says where the manifest gives the build, and the build's last line.
+func (m *manifestImpl) runBuild(ctx context.Context, log io.Writer) error {
+	if m.build == "" {
+		return nil
+	}
+	fmt.Fprintf(log, "conformance: building %s: %s (in %s)\n", m.name, m.build, m.dir)
+	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
+	defer cancel()
+	cmd := exec.Command("/bin/sh", "-c", m.build)
+	cmd.Dir = m.dir
+	cmd.Env = append(os.Environ(), m.env...)
+	p, err := suite.StartProcess(ctx, cmd, suite.WithOutput(log, log), suite.WithBufferLimit(0))
+	if err == nil {
+		defer p.Stop()
+		err = p.Wait()
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("it did not end within %v", buildTimeout)
+	}
+	if err == nil {
+		return nil
+	}
+	said := ""
+	if p != nil {
+		if last := lastLineOf(p.Output()); last != "" {
+			said = ": " + last
+		}
+	}
+	return fmt.Errorf("%s: %q failed (%v)%s", m.buildField, m.build, err, said)
 }
 
 // builtin is this project's implementation that o checks (--impl NAME,

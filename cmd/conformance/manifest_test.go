@@ -126,7 +126,7 @@ func TestNewUsersManifestAndItsShards(t *testing.T) {
 		"rust              error    -        -        -            -       \n",
 		"tiny: greeter could not be checked: cannot check greeter: command \"/usr/bin/python3 greeter.py ",
 		"socat: FAIL welcome-1 sends the banner to a client that sends nothing: wrong bytes: ",
-		"rust: could not be checked: " + manifest + ":" + strconv.Itoa(lineOf(newUsersManifest, "exit 101")) + ": implementations[3].build: \"echo 'error[E0425]: cannot find value in this scope' >&2; exit 101\" failed (exit status 101); its output is in the log (log: " + whole + "/rust.log)\n",
+		"rust: could not be checked: " + manifest + ":" + strconv.Itoa(lineOf(newUsersManifest, "exit 101")) + ": implementations[3].build: \"echo 'error[E0425]: cannot find value in this scope' >&2; exit 101\" failed (exit status 101): error[E0425]: cannot find value in this scope (log: " + whole + "/rust.log)\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the matrix lacks %q:\n%s", want, stdout)
@@ -145,6 +145,14 @@ func TestNewUsersManifestAndItsShards(t *testing.T) {
 	}
 	if md, err := os.ReadFile(filepath.Join(whole, "summary.md")); err != nil || !strings.Contains(string(md), "| tiny | - | ✅ passed | ❌ error | - | - |\n") {
 		t.Errorf("summary.md:\n%s", md)
+	}
+
+	// One implementation of the manifest, outside the matrix: its build
+	// runs first (here, in a new directory, welcome.py is not there yet),
+	// and its server's profile applies.
+	code, stdout, stderr = runCommand(t, time.Minute, nil, "--config", writeNewUsersManifest(t, newUsersManifest), "--impl", "tiny", "--protocol", "welcome")
+	if code != exitPass || !strings.Contains(stdout, "welcome      PASS ") || !strings.Contains(stdout, "with the dialect of --profile ") {
+		t.Errorf("--config --impl tiny --protocol welcome: exit status %d\n%s%s", code, stdout, stderr)
 	}
 
 	// The same servers in three shards: 8 cells, so shard 2 begins and

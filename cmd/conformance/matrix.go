@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
@@ -26,9 +24,6 @@ import (
 // defaultManifest is the manifest --matrix reads without --config: this
 // project's own, at the root of its repository.
 const defaultManifest = "socketspec.yaml"
-
-// buildTimeout bounds an implementation's build step.
-const buildTimeout = 10 * time.Minute
 
 // A shard is the K-th of N shares of the cells of a matrix (--shard K/N);
 // the zero shard is the whole matrix.
@@ -243,34 +238,7 @@ func prepare(ctx context.Context, engine *containers.Engine, impl *manifestImpl,
 		_, err := ensureImage(ctx, engine, builtin, log)
 		return err
 	}
-	if impl.build == "" {
-		return nil
-	}
-	fmt.Fprintf(log, "conformance: building %s: %s (in %s)\n", impl.name, impl.build, impl.dir)
-	if err := build(ctx, impl, log); err != nil {
-		return fmt.Errorf("%s: %q failed (%v); its output is in the log", impl.buildField, impl.build, err)
-	}
-	return nil
-}
-
-// build runs an implementation's build step, in its own process group
-// (stopped, children and all, when ctx ends) and within buildTimeout.
-func build(ctx context.Context, impl *manifestImpl, log io.Writer) error {
-	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
-	defer cancel()
-	cmd := exec.Command("/bin/sh", "-c", impl.build)
-	cmd.Dir = impl.dir
-	cmd.Env = append(os.Environ(), impl.env...)
-	p, err := suite.StartProcess(ctx, cmd, suite.WithOutput(log, log), suite.WithBufferLimit(0))
-	if err != nil {
-		return err
-	}
-	defer p.Stop()
-	err = p.Wait()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("it did not end within %v", buildTimeout)
-	}
-	return err
+	return impl.runBuild(ctx, log)
 }
 
 // writeMatrixReports writes summary.md, report.json and junit.xml: what a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/socketspec/conformance/containers"
@@ -109,6 +110,13 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 func manifestTargets(ctx context.Context, o options, log io.Writer) (map[string]suite.Target, func(), error) {
 	targets := map[string]suite.Target{}
 	release := func() {}
+	// The build runs once, in the run the user started, before its
+	// children (one per protocol) start the servers it built.
+	if os.Getenv(partEnv) == "" {
+		if err := o.row.runBuild(ctx, log); err != nil {
+			return nil, release, err
+		}
+	}
 	var engine *containers.Engine
 	for _, p := range o.protocols {
 		s := o.row.servers[p]
