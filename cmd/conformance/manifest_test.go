@@ -124,7 +124,7 @@ func TestNewUsersManifestAndItsShards(t *testing.T) {
 		"python            passed   -        passed   passed       passed  \n",
 		"socat             -        failed   -        -            -       \n",
 		"rust              error    -        -        -            -       \n",
-		"tiny: greeter could not be checked: cannot check greeter: command \"/usr/bin/python3 greeter.py ",
+		"tiny: greeter could not be checked: command \"/usr/bin/python3 greeter.py ",
 		"socat: FAIL welcome-1 sends the banner to a client that sends nothing: wrong bytes: ",
 		"rust: could not be checked: " + manifest + ":" + strconv.Itoa(lineOf(newUsersManifest, "exit 101")) + ": implementations[3].build: \"echo 'error[E0425]: cannot find value in this scope' >&2; exit 101\" failed (exit status 101): error[E0425]: cannot find value in this scope (log: " + whole + "/rust.log)\n",
 	} {

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,21 +103,18 @@ func runMatrix(o options, stdout, stderr io.Writer) int {
 	}
 	rows := plan(o.manifest, o.shard)
 
+	// Without a Docker engine, the rows that need one are skipped.
 	var engine *containers.Engine
-	for _, row := range rows {
-		if !row.docker() {
-			continue
-		}
+	if slices.ContainsFunc(rows, func(r matrixRow) bool { return r.docker() }) {
 		var err error
 		engine, err = connect(ctx, stderr)
-		if err != nil && os.Getenv("CONFORMANCE_REQUIRE_DOCKER") == "1" {
+		switch {
+		case err == nil:
+			defer engine.Close()
+		case os.Getenv("CONFORMANCE_REQUIRE_DOCKER") == "1":
 			fmt.Fprintf(stderr, "conformance: %v, and CONFORMANCE_REQUIRE_DOCKER=1\n", err)
 			return exitUsage
 		}
-		if err == nil {
-			defer engine.Close()
-		}
-		break
 	}
 
 	start := time.Now()
@@ -207,7 +205,8 @@ func checkRow(ctx context.Context, o options, engine *containers.Engine, row mat
 			if out.Errors == nil {
 				out.Errors = map[string]string{}
 			}
-			out.Errors[oc.protocol] = oc.why()
+			// The child said "cannot check PROTOCOL: why"; the cell names the protocol.
+			out.Errors[oc.protocol] = strings.TrimPrefix(oc.why(), "cannot check "+oc.protocol+": ")
 			continue
 		}
 		oc.addTo(&res)
