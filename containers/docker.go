@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +52,8 @@ func (e *Engine) hasImage(ctx context.Context, ref string) bool {
 
 // EnsureImage builds the implementation's image unless an image of its
 // current sources exists, and returns its tag. The base images must exist
-// (make images builds them).
+// (make images builds them). A build says one line on log (see
+// buildProgress); docker build's own output goes to reports/build-NAME.log.
 func (e *Engine) EnsureImage(ctx context.Context, root string, impl Impl, log io.Writer) (string, error) {
 	tag, err := impl.ImageTag(root)
 	if err != nil {
@@ -68,7 +70,10 @@ func (e *Engine) EnsureImage(ctx context.Context, root string, impl Impl, log io
 		args[k] = &v
 	}
 	repo, version, _ := strings.Cut(tag, ":")
-	fmt.Fprintf(log, "building %s from %s\n", tag, impl.Dir)
+	progress, err := newBuildProgress(log, filepath.Join(root, "reports"), impl.Name, tag)
+	if err != nil {
+		return "", err
+	}
 	_, err = e.provider.BuildImage(ctx, &testcontainers.ContainerRequest{
 		FromDockerfile: testcontainers.FromDockerfile{
 			Context:        impl.dir(root),
@@ -77,11 +82,12 @@ func (e *Engine) EnsureImage(ctx context.Context, root string, impl Impl, log io
 			Tag:            version,
 			BuildArgs:      args,
 			KeepImage:      true,
-			BuildLogWriter: log,
+			BuildLogWriter: progress,
 		},
 	})
+	progress.end(err)
 	if err != nil {
-		return "", fmt.Errorf("building %s: %v", tag, err)
+		return "", fmt.Errorf("building %s: %v (docker build's output: %s)", tag, err, progress.logPath)
 	}
 	return tag, nil
 }

@@ -1,5 +1,5 @@
-// Package reference lists the Go reference servers, the executable
-// definition of each protocol in specs/.
+// Package reference lists the Go reference servers and clients, the
+// executable definition of each protocol in specs/.
 package reference
 
 import (
@@ -29,6 +29,24 @@ var Servers = map[string]suite.ServeFunc{
 var PacketServers = map[string]suite.PacketServeFunc{
 	"greeter-udp": greeterudp.Serve,
 	"echo-udp":    echoudp.Serve,
+}
+
+// Clients maps each client protocol to its reference client.
+var Clients = map[string]suite.ClientMain{
+	"welcome-client":    welcome.Client,
+	"echo-client":       echo.Client,
+	"http-hello-client": httphello.Client,
+	"echo-udp-client":   echoudp.Client,
+}
+
+// Client returns the protocol's reference client, run in this process, or
+// false when there is none.
+func Client(protocol string) (suite.ClientProgram, bool) {
+	main, ok := Clients[protocol]
+	if !ok {
+		return nil, false
+	}
+	return suite.ClientFunc("go", main), true
 }
 
 // Target returns a target that runs the protocol's reference server in

@@ -263,7 +263,7 @@ var _ = Protocol("chat", func() {
 	})
 
 	DescribeClause("chat-13", func() {
-		Check("delivers 50 clients × 20 lines to everyone within 30 s", func(ctx SpecContext, s *Session) {
+		Check("delivers 50 clients × 20 lines to everyone within 15 s", func(ctx SpecContext, s *Session) {
 			r := chatRoom(s)
 			defer r.close(ctx)
 			members := make([]*member, 50)
@@ -288,7 +288,7 @@ var _ = Protocol("chat", func() {
 						want[other] = 20
 					}
 				}
-				g.Eventually(m).WithContext(ctx).Within(30*time.Second - time.Since(start)).Should(r.relayedInSequence(map[*member]int{}, want))
+				g.Eventually(m).WithContext(ctx).Within(15*time.Second - time.Since(start)).Should(r.relayedInSequence(map[*member]int{}, want))
 			})
 		})
 	})
@@ -303,7 +303,7 @@ var _ = Protocol("chat", func() {
 			// 8 MiB: far more than the socket buffers between the server
 			// and a client that never reads. All of it must reach B
 			// within one overall bound.
-			const lines, within = 2000, 20 * time.Second
+			const lines, within = 2000, 10 * time.Second
 			zs := strings.Repeat("z", 4000)
 			payload := func(n int) string { return fmt.Sprintf("%04d %s", n, zs) }
 			go func() {

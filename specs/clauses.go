@@ -13,7 +13,29 @@ import (
 )
 
 // The spec documents are the single source of every clause's ID, level and
-// wording: the Ginkgo specs, --list and the reports all read them from here.
+// wording: the Ginkgo specs, --list, explain and the reports all read them
+// from here. Every file specs/NAME.md is the document of protocol NAME.
+//
+// # The format of a clause
+//
+// A clause is a Markdown list item at the start of a line, its ID in bold,
+// then its sentence, which says MUST or SHOULD (the first one sets its level):
+//
+//	## Clauses
+//
+//	- **echo-4** After the client half-closes its side ..., the server MUST ...
+//	  - Presumes: echo-1
+//	    (an optional note in parentheses, on lines indented further).
+//	  - Why: why a correct server must do this, citing the RFC where there is one.
+//	  - Mistake: the classic way tutorial code breaks it, concretely.
+//	  - Fix: what to change, concretely.
+//
+// Clauses are numbered 1, 2, 3... in document order. The detail lines are
+// indented list items under the clause, each "Key: text", in this order:
+// Presumes (optional: the clauses its checks cannot be judged without),
+// then Why, Mistake and Fix (every clause has them: a test says so; they
+// are what `conformance explain` prints). A detail's text may go on over
+// lines indented further. Any other key is an error.
 //
 //go:embed *.md
 var documents embed.FS
@@ -37,7 +59,15 @@ type Clause struct {
 	// without: when one of them fails, this clause is not checked, and is
 	// reported as following from it (its "Presumes:" line).
 	Presumes []string
+	// Why the clause exists, the classic mistake that breaks it and the
+	// fix, for a learner (its "Why:", "Mistake:" and "Fix:" lines), with
+	// Markdown reduced to text as in Text.
+	Why, Mistake, Fix string
 }
+
+// detailKeys are the keys of a clause's detail lines, in the order they
+// must come in.
+var detailKeys = []string{"Presumes", "Why", "Mistake", "Fix"}
 
 // clauseLine matches "- **echo-4** The server MUST ...".
 var clauseLine = regexp.MustCompile(`^- \*\*([a-z-]+)-(\d+)\*\* (.+)$`)
@@ -46,8 +76,14 @@ var clauseLine = regexp.MustCompile(`^- \*\*([a-z-]+)-(\d+)\*\* (.+)$`)
 // "  - Presumes: echo-1, echo-3".
 var clauseDetail = regexp.MustCompile(`^\s+- ([A-Z][a-z]+( [a-z]+)*): (.+)$`)
 
-// markdownLink matches "[text](url)" and inline code backquotes.
+// markdownLink matches "[text](url)".
 var markdownLink = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+
+// plainText reduces a clause's Markdown to text: links to their text,
+// inline code to its content.
+func plainText(md string) string {
+	return strings.ReplaceAll(markdownLink.ReplaceAllString(md, "$1"), "`", "")
+}
 
 // Clauses returns every clause of the protocol's document, in order, or an
 // error when the document is missing or malformed.
@@ -63,26 +99,32 @@ func Clauses(protocol string) ([]Clause, error) {
 func parseClauses(protocol string, md []byte) ([]Clause, error) {
 	var out []Clause
 	underClause := false // the lines since the last clause line are its details
+	lastKey := ""        // the key of the clause's last detail line so far
 	for _, line := range strings.Split(string(md), "\n") {
 		if d := clauseDetail.FindStringSubmatch(line); d != nil && underClause {
-			if err := addDetail(&out[len(out)-1], d[1], d[3]); err != nil {
+			if err := addDetail(&out[len(out)-1], lastKey, d[1], d[3]); err != nil {
 				return nil, fmt.Errorf("%s.md: %v", protocol, err)
 			}
+			lastKey = d[1]
 			continue
 		}
 		m := clauseLine.FindStringSubmatch(line)
 		if m == nil {
-			// An indented line continues the clause (its details, a
-			// "why" in prose); anything else ends it.
+			// An indented line continues the clause: the text of its
+			// last detail goes on (a note under Presumes is not kept).
+			// Anything else ends it.
 			underClause = underClause && strings.HasPrefix(line, " ")
+			if underClause {
+				continueDetail(&out[len(out)-1], lastKey, strings.TrimSpace(line))
+			}
 			continue
 		}
-		underClause = true
+		underClause, lastKey = true, ""
 		if m[1] != protocol {
 			return nil, fmt.Errorf("%s.md: clause %s-%s belongs to another protocol", protocol, m[1], m[2])
 		}
 		n, _ := strconv.Atoi(m[2])
-		text := strings.ReplaceAll(markdownLink.ReplaceAllString(m[3], "$1"), "`", "")
+		text := plainText(m[3])
 		c := Clause{ID: m[1] + "-" + m[2], Protocol: protocol, Number: n, Text: text, Level: levelOf(text)}
 		if c.Level == "" {
 			return nil, fmt.Errorf("%s.md: clause %s says neither MUST nor SHOULD", protocol, c.ID)
@@ -95,21 +137,55 @@ func parseClauses(protocol string, md []byte) ([]Clause, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s.md has no clauses", protocol)
 	}
+	for i := range out {
+		for _, p := range []*string{&out[i].Why, &out[i].Mistake, &out[i].Fix} {
+			*p = plainText(*p)
+		}
+	}
 	if err := checkPresumptions(out); err != nil {
 		return nil, fmt.Errorf("%s.md: %v", protocol, err)
 	}
 	return out, nil
 }
 
-// addDetail adds a detail line ("Presumes: echo-1") to its clause.
-func addDetail(c *Clause, key, value string) error {
-	switch key {
-	case "Presumes":
+// addDetail adds a detail line ("Presumes: echo-1", "Why: ...") to its
+// clause, whose last detail line so far had the key after.
+func addDetail(c *Clause, after, key, value string) error {
+	rank := slices.Index(detailKeys, key)
+	switch {
+	case rank < 0:
+		return fmt.Errorf("clause %s: unknown detail %q (known: %s)", c.ID, key, strings.Join(detailKeys, ", "))
+	case rank <= slices.Index(detailKeys, after):
+		return fmt.Errorf("clause %s: detail %q after %q (the order is %s, each at most once)", c.ID, key, after, strings.Join(detailKeys, ", "))
+	}
+	if key == "Presumes" {
 		for _, id := range strings.Split(value, ",") {
 			c.Presumes = append(c.Presumes, strings.TrimSpace(id))
 		}
-	default:
-		return fmt.Errorf("clause %s: unknown detail %q (known: Presumes)", c.ID, key)
+		return nil
+	}
+	*proseDetail(c, key) = value // reduced to text once whole, see parseClauses
+	return nil
+}
+
+// continueDetail adds a line that continues the clause's detail line of
+// the given key (an empty key: the clause has no detail yet).
+func continueDetail(c *Clause, key, line string) {
+	if p := proseDetail(c, key); p != nil && line != "" {
+		*p += " " + line
+	}
+}
+
+// proseDetail is the field of the clause that holds the detail of the
+// given key, or nil for a key that holds no prose.
+func proseDetail(c *Clause, key string) *string {
+	switch key {
+	case "Why":
+		return &c.Why
+	case "Mistake":
+		return &c.Mistake
+	case "Fix":
+		return &c.Fix
 	}
 	return nil
 }
@@ -227,15 +303,37 @@ func levelOf(text string) Level {
 // order of reports and of the matrix's columns.
 var teachingOrder = []string{"echo", "welcome", "http-hello", "chat", "greeter", "greeter-udp", "echo-udp", "timestamp-echo"}
 
-// Protocols lists the protocols that have a spec document, in teaching order.
-func Protocols() []string {
+// Protocols lists the protocols that have a spec document for their
+// servers, in teaching order.
+func Protocols() []string { return documented(func(name string) bool { return !IsClient(name) }) }
+
+// ClientProtocols lists the protocols whose clients have a spec document
+// (specs/<protocol>-client.md), by their client names ("echo-client"), in
+// teaching order.
+func ClientProtocols() []string { return documented(IsClient) }
+
+// IsClient reports whether protocol names the client side of a protocol,
+// such as "echo-client".
+func IsClient(protocol string) bool { return strings.HasSuffix(protocol, clientSuffix) }
+
+// ClientOf names the client side of a server protocol: "echo" gives
+// "echo-client".
+func ClientOf(protocol string) string { return protocol + clientSuffix }
+
+const clientSuffix = "-client"
+
+// documented lists the spec documents whose names keep says, in teaching
+// order: the order of their servers, each client after its server.
+func documented(keep func(name string) bool) []string {
 	entries, _ := documents.ReadDir(".")
 	var out []string
 	for _, e := range entries {
-		out = append(out, strings.TrimSuffix(e.Name(), ".md"))
+		if name := strings.TrimSuffix(e.Name(), ".md"); keep(name) {
+			out = append(out, name)
+		}
 	}
 	rank := func(p string) int {
-		if i := slices.Index(teachingOrder, p); i >= 0 {
+		if i := slices.Index(teachingOrder, strings.TrimSuffix(p, clientSuffix)); i >= 0 {
 			return i
 		}
 		return len(teachingOrder) // a new protocol goes last until it is ranked
@@ -247,7 +345,7 @@ func Protocols() []string {
 // Network is the transport a protocol runs over, suite.UDP for the
 // protocols whose name ends in "-udp", suite.TCP for the others.
 func Network(protocol string) string {
-	if strings.HasSuffix(protocol, "-udp") {
+	if strings.HasSuffix(strings.TrimSuffix(protocol, clientSuffix), "-udp") {
 		return suite.UDP
 	}
 	return suite.TCP

@@ -74,6 +74,46 @@ func TestParseClausesErrors(t *testing.T) {
 	}
 }
 
+// A clause's Why, Mistake and Fix lines, which may go on over lines
+// indented further, are read as text; they come in order, once each.
+func TestParseExplanations(t *testing.T) {
+	doc := `- **echo-1** It MUST echo.
+  - Why: [RFC 862](https://www.rfc-editor.org/rfc/rfc862) says
+    so, in ` + "`one`" + ` sentence.
+  - Mistake: one recv() taken as the whole line.
+  - Fix: loop.
+- **echo-2** It MUST close.
+  - Presumes: echo-1
+    (a note that is no part of the why).
+  - Why: a client waits for EOF.
+
+Prose after the list.
+`
+	clauses, err := parseClauses("echo", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Clause{ID: "echo-1", Protocol: "echo", Level: Must, Number: 1, Text: "It MUST echo.",
+		Why: "RFC 862 says so, in one sentence.", Mistake: "one recv() taken as the whole line.", Fix: "loop."}
+	if !reflect.DeepEqual(clauses[0], want) {
+		t.Errorf("echo-1:\n got %+v\nwant %+v", clauses[0], want)
+	}
+	if c := clauses[1]; c.Why != "a client waits for EOF." || c.Mistake != "" || !reflect.DeepEqual(c.Presumes, []string{"echo-1"}) {
+		t.Errorf("echo-2: %+v", c)
+	}
+
+	for _, tc := range []struct{ doc, want string }{
+		{"- **echo-1** It MUST echo.\n  - Mistake: m\n  - Why: w\n", `echo.md: clause echo-1: detail "Why" after "Mistake" (the order is Presumes, Why, Mistake, Fix, each at most once)`},
+		{"- **echo-1** It MUST echo.\n  - Why: w\n  - Why: again\n", `echo.md: clause echo-1: detail "Why" after "Why" (the order is Presumes, Why, Mistake, Fix, each at most once)`},
+		{"- **echo-1** It MUST echo.\n  - Why: w\n  - Presumes: echo-2\n- **echo-2** It MUST.\n", `echo.md: clause echo-1: detail "Presumes" after "Why" (the order is Presumes, Why, Mistake, Fix, each at most once)`},
+		{"- **echo-1** It MUST echo.\n  - Fixes: f\n", `echo.md: clause echo-1: unknown detail "Fixes" (known: Presumes, Why, Mistake, Fix)`},
+	} {
+		if _, err := parseClauses("echo", []byte(tc.doc)); err == nil || err.Error() != tc.want {
+			t.Errorf("%q:\n got %v\nwant %s", tc.doc, err, tc.want)
+		}
+	}
+}
+
 // Every embedded document parses, and Clauses reads them.
 func TestClauses(t *testing.T) {
 	protocols := Protocols()
@@ -159,7 +199,7 @@ func TestPresumptions(t *testing.T) {
 		{"- **echo-1** It MUST echo.\n  - Presumes: echo-1\n", "presumes itself"},
 		{"- **echo-1** It SHOULD echo.\n- **echo-2** It MUST echo.\n  - Presumes: echo-1\n", "a failed SHOULD clause must not leave a MUST clause unchecked"},
 		{"- **echo-1** It MUST echo.\n  - Presumes: echo-2\n- **echo-2** It MUST echo.\n  - Presumes: echo-1\n", "cycle"},
-		{"- **echo-1** It MUST echo.\n  - Requires: echo-2\n", "unknown detail"},
+		{"- **echo-1** It MUST echo.\n  - Requires: echo-2\n", `clause echo-1: unknown detail "Requires" (known: Presumes, Why, Mistake, Fix)`},
 	} {
 		if _, err := parseClauses("echo", []byte(tc.doc)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want an error about %s", tc.doc, err, tc.want)
@@ -170,5 +210,69 @@ func TestPresumptions(t *testing.T) {
 	order, err := presumptionOrder([]Clause{{ID: "a-1", Presumes: []string{"a-2"}}, {ID: "a-2"}, {ID: "a-3"}})
 	if err != nil || order[0].ID != "a-2" || order[1].ID != "a-1" || order[2].ID != "a-3" {
 		t.Errorf("order %v, %v", order, err)
+	}
+}
+
+// Every clause of every document, those added later included, is
+// explained for a learner: why it exists, the classic mistake and the
+// fix, each a sentence or more, and a real failure recorded from a faulty
+// server that breaks it (what `conformance explain ID` prints).
+func TestEveryClauseIsExplained(t *testing.T) {
+	for _, p := range Protocols() {
+		clauses, err := Clauses(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		for _, c := range clauses {
+			seen := map[string]string{}
+			for _, d := range []struct{ key, text string }{{"Why", c.Why}, {"Mistake", c.Mistake}, {"Fix", c.Fix}} {
+				switch {
+				case d.text == "":
+					t.Errorf("%s (specs/%s.md) has no %q line", c.ID, p, "  - "+d.key+": ...")
+				case len(strings.Fields(d.text)) < 4 || !strings.HasSuffix(d.text, "."):
+					t.Errorf("%s: its %s is not a sentence of a few words: %q", c.ID, d.key, d.text)
+				case seen[d.text] != "":
+					t.Errorf("%s: its %s says what its %s says", c.ID, d.key, seen[d.text])
+				case d.text == c.Text:
+					t.Errorf("%s: its %s repeats the clause", c.ID, d.key)
+				}
+				seen[d.text] = d.key
+			}
+			if e, ok := FailureExcerpt(c.ID); !ok || e.Fault == "" || e.Check == "" || strings.TrimSpace(e.Message) == "" {
+				t.Errorf("%s has no recorded failure (%+v): go test ./fixtures/faulty -run TestFailureExcerpts -update", c.ID, e)
+			}
+		}
+	}
+}
+
+// The excerpts file parses, and names each clause once.
+func TestExcerpts(t *testing.T) {
+	if _, err := excerpts(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ data, want string }{
+		{`[{"clause": "echo-1"}, {"clause": "echo-1"}]`, "excerpts.json: two excerpts for echo-1"},
+		{`{"clause": "echo-1"}`, "excerpts.json: json: cannot unmarshal object into Go value of type []specs.Excerpt"},
+	} {
+		if _, err := ParseExcerpts([]byte(tc.data)); err == nil || err.Error() != tc.want {
+			t.Errorf("%s: got %v, want %s", tc.data, err, tc.want)
+		}
+	}
+}
+
+func TestProtocolOverview(t *testing.T) {
+	o := parseOverview("# echo: the [TCP](x) echo\n\nOne *line*\nand `two`.\n\n```python\nwhile True:\n    pass\n```\n\nAfter.\n\n## The bytes\n\nNot this.\n")
+	want := Overview{Title: "echo: the TCP echo", Paragraphs: []string{"One line and two.", "    while True:\n        pass", "After."}}
+	if !reflect.DeepEqual(o, want) {
+		t.Errorf("got %+v\nwant %+v", o, want)
+	}
+	for _, p := range Protocols() {
+		if o, err := ProtocolOverview(p); err != nil || o.Title == "" || len(o.Paragraphs) == 0 {
+			t.Errorf("%s: %+v, %v", p, o, err)
+		}
+	}
+	if _, err := ProtocolOverview("nope"); err == nil {
+		t.Error("no error for an unknown protocol")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -43,12 +44,19 @@ type Config struct {
 	// run (e.g. in a BeforeSuite) and stops them after: the specs only
 	// read Addr, SeesClientAddr and Output.
 	Targets map[string]suite.Target
+	// Clients are the clients under test, by client protocol (e.g.
+	// "echo-client", see ClientProtocols): the specs run each once per
+	// check against a server of their own.
+	Clients map[string]suite.ClientProgram
 	// Strict makes a failed SHOULD clause a failure. Otherwise it is a
 	// warning: the spec is skipped with a message that starts with
 	// suite.WarningLead.
 	Strict bool
 	// Profile holds the parameters of a dialect; zero is canonical.
 	Profile Profile
+	// AllTranscripts keeps the transcript of every check in the result,
+	// not only of the failed and warned ones.
+	AllTranscripts bool
 }
 
 // Protocol declares the specs of one protocol, from a package-level var of
@@ -79,8 +87,9 @@ type declaring struct {
 type registration struct {
 	cfg      Config
 	protocol string
-	target   suite.Target
-	clauses  []pendingClause // DescribeClause calls, before sorting
+	target   suite.Target        // the server under test, or
+	client   suite.ClientProgram // the client under test
+	clauses  []pendingClause     // DescribeClause calls, before sorting
 
 	mu       sync.Mutex
 	outcomes map[string]suite.Status // each clause's status so far in this run
@@ -121,12 +130,11 @@ type pendingClause struct {
 // and level, so "--label-filter echo-4" runs one clause. It may be called
 // any number of times, e.g. once per server of a suite.
 func Register(cfg Config) {
-	for _, name := range Protocols() {
-		target := cfg.Targets[name]
-		if target == nil {
+	for _, name := range append(Protocols(), ClientProtocols()...) {
+		reg := &registration{cfg: cfg, protocol: name, target: cfg.Targets[name], client: cfg.Clients[name]}
+		if reg.target == nil && reg.client == nil {
 			continue
 		}
-		reg := &registration{cfg: cfg, protocol: name, target: target}
 		Describe(name, Label(name), func() {
 			AfterEach(func() {
 				// Later checks of clauses that presume this one look here.
@@ -135,9 +143,9 @@ func Register(cfg Config) {
 			})
 			AfterEach(func() {
 				// A failing spec's report carries what the server printed.
-				if CurrentSpecReport().Failed() {
-					if out := target.Output(); out != "" {
-						AddReportEntry("server output (last lines)", out)
+				if reg.target != nil && CurrentSpecReport().Failed() {
+					if out := reg.target.Output(); out != "" {
+						AddReportEntry(serverOutputEntry, out)
 					}
 				}
 			})
@@ -223,6 +231,9 @@ type Session struct {
 	Profile Profile
 
 	warnOnly bool // a SHOULD clause, not in strict mode
+	// failed is the transcript as it was at the check's first failure
+	// (or warning): the one its message shows.
+	failed atomic.Pointer[suite.Recording]
 }
 
 // Check declares one spec: a check of the enclosing clause. body runs with
@@ -250,11 +261,18 @@ func Check(name string, body func(ctx SpecContext, s *Session), decorators ...an
 		s.Gomega = gomega.NewGomega(s.fail)
 		defer s.Close()
 		defer func() {
-			// Cut short by the spec's timeout (or an interrupt): the
-			// failure is Ginkgo's, without our transcript; keep it for
-			// the report (see messageOf).
-			if ctx.Err() != nil {
-				AddReportEntry(transcriptEntry, s.Transcript().String())
+			// The transcript goes to the report as data (see resultOf):
+			// the one the failure message shows, as the message has it
+			// already; when the spec's timeout (or an interrupt) cut the
+			// check short, the failure is Ginkgo's, without our
+			// transcript, so it is shown too (see messageOf).
+			switch rec := s.failed.Load(); {
+			case ctx.Err() != nil:
+				AddReportEntry(transcriptEntry, s.Transcript().Recording())
+			case rec != nil:
+				AddReportEntry(transcriptEntry, rec, ReportEntryVisibilityNever)
+			case reg.cfg.AllTranscripts:
+				AddReportEntry(transcriptEntry, s.Transcript().Recording(), ReportEntryVisibilityNever)
 			}
 		}()
 		body(ctx, s)
@@ -263,8 +281,12 @@ func Check(name string, body func(ctx SpecContext, s *Session), decorators ...an
 }
 
 // transcriptEntry names the report entry that carries the transcript of a
-// check its time limit cut short.
+// check, a *suite.Recording.
 const transcriptEntry = "transcript"
+
+// serverOutputEntry names the report entry that carries the last lines
+// the server printed.
+const serverOutputEntry = "server output (last lines)"
 
 // fail is the fail handler of the session's Gomega: it adds the transcript
 // to the diagnosis and fails the spec, or skips it with a warning.
@@ -274,7 +296,9 @@ func (s *Session) fail(message string, callerSkip ...int) {
 		skip += callerSkip[0]
 	}
 	message = suite.StripAsyncPreamble(message)
-	message += "\n\nTranscript (-> client to server, <- server to client):\n" + s.Transcript().String()
+	rec := s.Transcript().Recording()
+	s.failed.CompareAndSwap(nil, rec)
+	message += suite.TranscriptLead + rec.String()
 	if s.warnOnly {
 		Skip(suite.WarningLead+message, skip)
 	}

@@ -25,8 +25,8 @@ func Run(t GinkgoTestingT, cfg Config, sc types.SuiteConfig, rc types.ReporterCo
 	RunSpecs(t, "socketspec conformance", sc, rc)
 
 	var protocols []string
-	for _, p := range Protocols() {
-		if cfg.Targets[p] != nil {
+	for _, p := range append(Protocols(), ClientProtocols()...) {
+		if cfg.Targets[p] != nil || cfg.Clients[p] != nil {
 			protocols = append(protocols, p)
 		}
 	}
@@ -49,15 +49,31 @@ func resultOf(r types.Report, cfg Config, protocols []string) suite.Result {
 			continue
 		}
 		id := clauseLabel(spec.Labels())
-		checks[id] = append(checks[id], suite.CheckResult{
+		check := suite.CheckResult{
 			Name:     spec.LeafNodeText,
 			Status:   statusOf(spec, cfg.Strict),
 			Message:  messageOf(spec),
 			Duration: spec.RunTime,
-		})
+		}
+		for _, e := range spec.ReportEntries {
+			switch e.Name {
+			case transcriptEntry:
+				if rec, ok := e.GetRawValue().(*suite.Recording); ok && (cfg.AllTranscripts || check.Status == suite.Failed || check.Status == suite.Warned) {
+					check.Transcript = rec
+				}
+			case serverOutputEntry:
+				check.ServerOutput = e.StringRepresentation()
+			}
+		}
+		checks[id] = append(checks[id], check)
 	}
 	for _, p := range protocols {
-		pr := suite.ProtocolResult{Protocol: p, Target: cfg.Targets[p].Name()}
+		pr := suite.ProtocolResult{Protocol: p}
+		if t := cfg.Targets[p]; t != nil {
+			pr.Target = t.Name()
+		} else {
+			pr.Target = cfg.Clients[p].Name()
+		}
 		clauses, _ := Clauses(p)
 		status := map[string]suite.Status{}
 		for _, c := range clauses {
@@ -96,7 +112,7 @@ func messageOf(spec types.SpecReport) string {
 	}
 	for _, e := range spec.ReportEntries {
 		if e.Name == transcriptEntry {
-			msg += "\n\nTranscript (-> client to server, <- server to client):\n" + e.StringRepresentation()
+			msg += suite.TranscriptLead + e.StringRepresentation()
 		}
 	}
 	return msg

@@ -57,3 +57,36 @@ func TestMessageOfATimedOutCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestResultCarriesTranscripts: the transcript a check leaves in its report
+// entry reaches its CheckResult as data, for failed and warned checks, and
+// for passed ones too with AllTranscripts.
+func TestResultCarriesTranscripts(t *testing.T) {
+	rec := func() *suite.Recording {
+		tr := suite.NewTranscript()
+		tr.Note("client", "something happened")
+		return tr.Recording()
+	}
+	spec := func(state types.SpecState, id, level, message string) types.SpecReport {
+		s := types.SpecReport{State: state, LeafNodeType: types.NodeTypeIt, LeafNodeText: id, LeafNodeLabels: []string{"echo", id, level}, Failure: types.Failure{Message: message}}
+		s.ReportEntries = append(s.ReportEntries, types.ReportEntry{Name: transcriptEntry, Value: types.WrapEntryValue(rec())})
+		return s
+	}
+	report := types.Report{SpecReports: []types.SpecReport{
+		spec(types.SpecStatePassed, "echo-2", "MUST", ""),
+		spec(types.SpecStateFailed, "echo-1", "MUST", "wrong bytes: ..."),
+		spec(types.SpecStateSkipped, "echo-8", "SHOULD", suite.WarningLead+"timed out: ..."),
+	}}
+	target := suite.Address(suite.TCP, "127.0.0.1:7")
+	for _, all := range []bool{false, true} {
+		res := resultOf(report, Config{Targets: map[string]suite.Target{"echo": target}, AllTranscripts: all}, []string{"echo"})
+		for _, c := range res.Protocols[0].Clauses {
+			for _, ch := range c.Checks {
+				want := ch.Status != suite.Passed || all
+				if got := ch.Transcript != nil && len(ch.Transcript.Events) == 1; got != want {
+					t.Errorf("all transcripts %v: %s (%s) has a transcript: %v, want %v", all, c.ID, ch.Status, got, want)
+				}
+			}
+		}
+	}
+}

@@ -10,9 +10,9 @@ import (
 	"github.com/socketspec/conformance/suite"
 )
 
-// TestSpecs runs every spec against the Go reference servers, in strict
-// mode: the reference is the executable definition and must meet every
-// SHOULD clause too.
+// TestSpecs runs every spec against the Go reference servers and clients,
+// in strict mode: the reference is the executable definition and must meet
+// every SHOULD clause too.
 func TestSpecs(t *testing.T) {
 	targets := map[string]suite.Target{}
 	for _, p := range Protocols() {
@@ -26,9 +26,17 @@ func TestSpecs(t *testing.T) {
 		defer target.Stop()
 		targets[p] = target
 	}
+	clients := map[string]suite.ClientProgram{}
+	for _, p := range ClientProtocols() {
+		client, ok := reference.Client(p)
+		if !ok {
+			t.Fatalf("%s has no Go reference client", p)
+		}
+		clients[p] = client
+	}
 	sc, rc := GinkgoConfiguration()
-	res := Run(t, Config{Targets: targets, Strict: true}, sc, rc)
-	if missing := undeclared(Protocols()); len(missing) > 0 {
+	res := Run(t, Config{Targets: targets, Clients: clients, Strict: true}, sc, rc)
+	if missing := undeclared(append(Protocols(), ClientProtocols()...)); len(missing) > 0 {
 		t.Errorf("clauses without a spec: %v", missing)
 	}
 	if testing.Verbose() {

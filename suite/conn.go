@@ -73,7 +73,7 @@ func (cl *Client) Dial(name string) (*Conn, error) {
 	d := net.Dialer{Timeout: DialTimeout}
 	nc, err := d.Dial("tcp", cl.addr)
 	if err != nil {
-		cl.tr.Note(name, "connect failed: %v", err)
+		cl.tr.mark(name, NoteEvent, ClientSide, "connect failed: %v", err)
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, Errorf(NothingListening, "%s could not connect: nothing listening at %s (connection refused)", name, cl.addr)
 		}
@@ -88,7 +88,7 @@ func (cl *Client) Dial(name string) (*Conn, error) {
 		return nil, Errorf(NothingListening, "%s could not connect to %s: %v", name, cl.addr, err)
 	}
 	c := &Conn{name: name, nc: nc.(*net.TCPConn), tr: cl.tr}
-	cl.tr.Note(name, "connected from %s", nc.LocalAddr())
+	cl.tr.mark(name, ConnectEvent, ClientSide, "connected from %s", nc.LocalAddr())
 	cl.track(nc)
 	return c, nil
 }
@@ -108,6 +108,7 @@ type Conn struct {
 	tr   *Transcript
 
 	buf  []byte       // received but not yet consumed by a matcher
+	recv int64        // bytes received in all: buf starts at recv-len(buf) in the server's stream
 	end  error        // io.EOF, a reset or another read error, once seen
 	sent atomic.Int64 // bytes the client has written: a writer goroutine counts, a reader's diagnosis reads
 }
@@ -143,20 +144,20 @@ func (c *Conn) WriteString(s string) error { return c.Write([]byte(s)) }
 func (c *Conn) writeError(err error, n, total int) error {
 	switch {
 	case os.IsTimeout(err):
-		c.tr.Note(c.name, "write stalled")
+		c.tr.mark(c.name, NoteEvent, ClientSide, "write stalled")
 		return Errorf(TimedOut, "%s: the server stopped reading: after %v only %d of %d bytes could be written", c.name, WriteTimeout, n, total)
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		c.tr.Note(c.name, "write failed: connection reset by server")
+		c.tr.mark(c.name, ResetEvent, ServerSide, "write failed: connection reset by server")
 		return Errorf(ConnReset, "%s: the server reset the connection while the client was writing (%d of %d bytes written)", c.name, n, total)
 	default:
-		c.tr.Note(c.name, "write failed: %v", err)
+		c.tr.mark(c.name, NoteEvent, ClientSide, "write failed: %v", err)
 		return Errorf(ClosedEarly, "%s: write failed after %d of %d bytes: %v", c.name, n, total, err)
 	}
 }
 
 // CloseWrite half-closes the connection: the server reads EOF, but can still send.
 func (c *Conn) CloseWrite() error {
-	c.tr.Note(c.name, "client half-closed its side (FIN)")
+	c.tr.mark(c.name, HalfCloseEvent, ClientSide, "client half-closed its side (FIN)")
 	if err := c.nc.CloseWrite(); err != nil {
 		return Errorf(ClosedEarly, "%s: half-close failed: %v", c.name, err)
 	}
@@ -165,14 +166,14 @@ func (c *Conn) CloseWrite() error {
 
 // Close closes the connection normally (FIN).
 func (c *Conn) Close() error {
-	c.tr.Note(c.name, "client closed")
+	c.tr.mark(c.name, CloseEvent, ClientSide, "client closed")
 	return c.nc.Close()
 }
 
 // Reset aborts the connection with an RST (SO_LINGER 0), as a crashing
 // client would.
 func (c *Conn) Reset() error {
-	c.tr.Note(c.name, "client reset the connection (RST)")
+	c.tr.mark(c.name, ResetEvent, ClientSide, "client reset the connection (RST)")
 	c.nc.SetLinger(0)
 	return c.nc.Close()
 }
@@ -194,17 +195,18 @@ func (c *Conn) receive(limit int) {
 	if n > 0 {
 		c.tr.received(c.name, p[:n])
 		c.buf = append(c.buf, p[:n]...)
+		c.recv += int64(n)
 	}
 	switch {
 	case err == nil, os.IsTimeout(err):
 	case errors.Is(err, io.EOF):
-		c.tr.Note(c.name, "server closed the connection (EOF)")
+		c.tr.mark(c.name, CloseEvent, ServerSide, "server closed the connection (EOF)")
 		c.end = io.EOF
 	case errors.Is(err, syscall.ECONNRESET):
-		c.tr.Note(c.name, "connection reset by server (RST)")
+		c.tr.mark(c.name, ResetEvent, ServerSide, "connection reset by server (RST)")
 		c.end = syscall.ECONNRESET
 	default:
-		c.tr.Note(c.name, "read failed: %v", err)
+		c.tr.mark(c.name, NoteEvent, ServerSide, "read failed: %v", err)
 		c.end = err
 	}
 }
@@ -230,6 +232,9 @@ func (c *Conn) consume(n int) []byte {
 	c.buf = c.buf[n:]
 	return out
 }
+
+// bufStart is where the buffered bytes start in what the server has sent.
+func (c *Conn) bufStart() int64 { return c.recv - int64(len(c.buf)) }
 
 // closedByServer reports whether the server ended the stream by an orderly close.
 func (c *Conn) closedByServer() bool { return errors.Is(c.end, io.EOF) }

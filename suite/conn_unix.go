@@ -22,7 +22,7 @@ func (c *Conn) pollReset() bool {
 		}
 	})
 	if revents&(unix.POLLERR|unix.POLLHUP) != 0 {
-		c.tr.Note(c.name, "connection reset by server (RST)")
+		c.tr.mark(c.name, ResetEvent, ServerSide, "connection reset by server (RST)")
 		return true
 	}
 	return false

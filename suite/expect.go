@@ -184,6 +184,7 @@ func (m *receiveMatcher) Match(actual any) (bool, error) {
 	return m.settle(c, func() { c.receive(len(m.want) - len(c.buf)) }, func() (decided, matched bool) {
 		have := c.buf[:min(len(c.buf), len(m.want))]
 		if d := DiffPrefix(m.want, have); d != "" {
+			c.tr.mismatched(c.name, newMismatch(m.what, m.want, have, commonPrefix(m.want, have), c.bufStart()))
 			m.set(true, WrongBytes, "%s: wrong bytes in %s: %s", c.name, m.what, d)
 			return true, false
 		}
@@ -327,6 +328,7 @@ func (m *eofMatcher) Match(actual any) (bool, error) {
 	c.receive(4096 - len(c.buf))
 	switch {
 	case len(c.buf) > 0:
+		c.tr.mismatched(c.name, newMismatch("the close after "+m.what, nil, c.buf, 0, c.bufStart()))
 		m.set(true, UnexpectedBytes, "%s: expected the server to close after %s, but it sent %d more bytes: %s", c.name, m.what, len(c.buf), Quote(c.buf[:min(len(c.buf), 64)]))
 	case c.closedByServer():
 		m.ok()
@@ -371,6 +373,7 @@ func (m *nothingMatcher) Match(actual any) (bool, error) {
 	}
 	switch {
 	case len(c.buf) > 0:
+		c.tr.mismatched(c.name, newMismatch("nothing "+m.what, nil, c.buf, 0, c.bufStart()))
 		m.set(true, UnexpectedBytes, "%s: expected nothing %s, but received %s", c.name, m.what, Quote(c.buf[:min(len(c.buf), 64)]))
 	case c.closedByServer() && m.eofAllowed:
 		m.ok() // final: Consistently may stop early, satisfied
@@ -464,6 +467,14 @@ func (m *onlyMatcher) Match(actual any) (bool, error) {
 	}
 	switch {
 	case !prefix || c.end != nil && !whole:
+		// Against the allowed answer that went right the longest.
+		best, off := "", -1
+		for _, a := range m.allowed {
+			if n := commonPrefix([]byte(a), c.buf); n > off {
+				best, off = a, n
+			}
+		}
+		c.tr.mismatched(c.name, newMismatch(m.what, []byte(best), c.buf, off, c.bufStart()))
 		m.set(true, WrongBytes, "%s: expected only %s %s, but received %s", c.name, strings.Join(quoted, " or "), m.what, Quote(c.buf))
 		return false, nil
 	case c.end != nil:

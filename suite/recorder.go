@@ -55,7 +55,7 @@ func (r *Recorder) accept(name string) {
 		}
 		server, err := net.DialTimeout("tcp", r.target, DialTimeout)
 		if err != nil {
-			r.tr.Note(name, "proxy could not reach the server: %v", err)
+			r.tr.mark(name, NoteEvent, ClientSide, "proxy could not reach the server: %v", err)
 			client.Close()
 			continue
 		}
@@ -64,7 +64,7 @@ func (r *Recorder) accept(name string) {
 		r.streams = append(r.streams, rec)
 		r.open[client], r.open[server] = true, true
 		r.mu.Unlock()
-		r.tr.Note(rec.name, "connected through the recording proxy")
+		r.tr.mark(rec.name, ConnectEvent, ClientSide, "connected through the recording proxy")
 		r.wg.Go(func() { r.pipe(rec, client, server, true) })
 		r.wg.Go(func() { r.pipe(rec, server, client, false) })
 	}

@@ -65,6 +65,24 @@ type CheckResult struct {
 	Status   Status        `json:"status"`
 	Message  string        `json:"message,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
+	// Transcript is what crossed the wire in the check, as data: for a
+	// failed or warned check (for every check with --transcripts all).
+	// The message has it as text too.
+	Transcript *Recording `json:"transcript,omitempty"`
+	// ServerOutput is the last lines the server printed, when the suite
+	// started it and the check failed.
+	ServerOutput string `json:"server_output,omitempty"`
+}
+
+// TranscriptLead introduces the transcript in a failure message.
+const TranscriptLead = "\n\nTranscript (-> client to server, <- server to client):\n"
+
+// Diagnosis is the check's message without the transcript that follows it
+// and without the warning's lead: what went wrong, in words.
+func (c CheckResult) Diagnosis() string {
+	msg := strings.TrimPrefix(c.Message, WarningLead)
+	msg, _, _ = strings.Cut(msg, TranscriptLead)
+	return strings.TrimSpace(msg)
 }
 
 // Count returns how many clauses have the given status.

@@ -24,6 +24,7 @@ type UDPConn struct {
 	server *net.UDPAddr
 	tr     *Transcript
 	buf    []byte
+	recv   int64 // bytes received in all, datagram after datagram
 }
 
 // DialUDP opens a UDP client socket for sending to the client's server.
@@ -41,7 +42,7 @@ func (cl *Client) DialUDP(name string) (*UDPConn, error) {
 		return nil, fmt.Errorf("%s: cannot open a UDP socket: %v", name, err)
 	}
 	u := &UDPConn{name: name, pc: pc, server: server, tr: cl.tr}
-	cl.tr.Note(name, "UDP socket %s, sending to %s", pc.LocalAddr(), server)
+	cl.tr.mark(name, ConnectEvent, ClientSide, "UDP socket %s, sending to %s", pc.LocalAddr(), server)
 	cl.track(pc)
 	return u, nil
 }
@@ -56,7 +57,7 @@ func (u *UDPConn) GoString() string { return "suite.UDPConn(" + u.name + ")" }
 func (u *UDPConn) Send(p []byte) error {
 	u.pc.SetWriteDeadline(time.Now().Add(WriteTimeout))
 	if _, err := u.pc.WriteTo(p, u.server); err != nil {
-		u.tr.Note(u.name, "send failed: %v", err)
+		u.tr.mark(u.name, NoteEvent, ClientSide, "send failed: %v", err)
 		return Errorf(ClosedEarly, "%s: sending a %d-byte datagram failed: %v", u.name, len(p), err)
 	}
 	u.tr.sent(u.name, p)
@@ -74,12 +75,13 @@ func (u *UDPConn) receive() ([]byte, net.Addr, error) {
 	switch {
 	case err == nil:
 		u.tr.received(u.name, u.buf[:n])
+		u.recv += int64(n)
 		return append([]byte{}, u.buf[:n]...), from, nil
 	case os.IsTimeout(err):
 		return nil, nil, nil
 	default:
 		// ICMP port unreachable shows up here as "connection refused".
-		u.tr.Note(u.name, "receive failed: %v", err)
+		u.tr.mark(u.name, NoteEvent, ServerSide, "receive failed: %v", err)
 		return nil, nil, err
 	}
 }
@@ -121,6 +123,7 @@ func (m *datagramMatcher) Match(actual any) (bool, error) {
 		m.set(true, Violation, "%s: %s came from %s, not from the server's address %s", u.name, m.what, from, u.server)
 	default:
 		if d := DiffBytes(m.want, got); d != "" || len(got) != len(m.want) {
+			u.tr.mismatched(u.name, newMismatch(m.what, m.want, got, commonPrefix(m.want, got), u.recv-int64(len(got))))
 			m.set(true, WrongBytes, "%s: wrong datagram for %s (%d bytes expected, %d received): %s", u.name, m.what, len(m.want), len(got), d)
 			return false, nil
 		}

@@ -34,12 +34,14 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"unknown protocol with --list", []string{"--list", "--protocol", "ehco"}, `unknown protocol "ehco" (known: ` + known + ")"},
 		{"unknown --impl", []string{"--protocol", "echo", "--impl", "rust"}, `unknown --impl "rust" (known: go, python, c)`},
 		{"bad --focus", []string{"--protocol", "echo", "--addr", "127.0.0.1:7000", "--focus", "echo-(4"}, "--focus: error parsing regexp: missing closing ): `echo-(4`"},
-		{"--matrix with --protocol", []string{"--matrix", "--protocol", "echo"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports"},
-		{"--matrix with --impl", []string{"--matrix", "--impl", "go"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports"},
-		{"--matrix with --addr", []string{"--addr", "127.0.0.1:7000", "--matrix"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports"},
-		{"--matrix with --image", []string{"--matrix", "--image", "x"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports"},
-		{"--matrix with --cmd", []string{"--matrix", "--cmd", "x {port}"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports"},
-		{"--matrix with --profile", []string{"--matrix", "--profile", "../../fixtures/peers/ncat-chat.yaml"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports"},
+		{"--transcripts of another kind", []string{"--protocol", "echo", "--impl", "go", "--transcripts", "some"}, `--transcripts: "some" is neither failed nor all`},
+		{"--matrix with --client", []string{"--matrix", "--client"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --protocol", []string{"--matrix", "--protocol", "echo"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --impl", []string{"--matrix", "--impl", "go"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --addr", []string{"--addr", "127.0.0.1:7000", "--matrix"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --image", []string{"--matrix", "--image", "x"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --cmd", []string{"--matrix", "--cmd", "x {port}"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --profile", []string{"--matrix", "--profile", "../../fixtures/peers/ncat-chat.yaml"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
 		{"--matrix without a manifest here", []string{"--matrix"}, `--matrix checks the implementations of a manifest, and there is no socketspec.yaml here: give --config FILE (README: "Bring your own implementations"; this project's own is socketspec.yaml in its repository)`},
 		{"--shard without --matrix", []string{"--protocol", "echo", "--impl", "go", "--shard", "1/2"}, "--shard goes with --matrix"},
 		{"--shard 0/2", []string{"--matrix", "--config", "../../socketspec.yaml", "--shard", "0/2"}, `--shard "0/2": want K/N, the K-th of N shares, 1 <= K <= N (e.g. 2/3)`},
@@ -52,6 +54,13 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"stray argument", []string{"--protocol", "echo", "--addr", "127.0.0.1:7000", "extra"}, `unexpected argument "extra" (did you quote the --cmd command?)`},
 		{"unquoted --cmd", []string{"--protocol", "echo", "--cmd", "python3", "echo.py", "{port}"}, `unexpected argument "echo.py" (did you quote the --cmd command?)`},
 		{"unknown flag", []string{"--protocl", "echo"}, "flag provided but not defined: -protocl"},
+		{"--client with --addr", []string{"--client", "--protocol", "echo", "--addr", "127.0.0.1:7000"}, "--client runs the client itself, once per check: give --cmd 'CLIENT {host} {port}' (not --addr)"},
+		{"--client without a client", []string{"--client", "--protocol", "echo"}, "--client needs --cmd 'CLIENT {host} {port}' or --impl go"},
+		{"--client command without {port}", []string{"--client", "--protocol", "echo", "--cmd", "nc localhost 7000"}, `--cmd "nc localhost 7000" has no {port}: the suite starts its server on a free port and puts it in, e.g. --cmd 'python3 client.py {host} {port}'`},
+		{"--client HTTP command without {url}", []string{"--client", "--protocol", "http-hello", "--cmd", "curl {host}:{port}"}, `--cmd "curl {host}:{port}" has no {url}: an HTTP client is given the URL to fetch, e.g. --cmd 'curl -fsS {url}'`},
+		{"--client for a protocol without a client contract", []string{"--client", "--protocol", "chat", "--cmd", "nc {host} {port}"}, `no client contract for "chat" (clients: ` + strings.Join(specs.ClientProtocols(), ", ") + ")"},
+		{"--client --impl python", []string{"--client", "--protocol", "echo", "--impl", "python"}, "--client --impl python: only the Go reference (--impl go) has clients so far"},
+		{"--client --protocol all with a command", []string{"--client", "--protocol", "all", "--cmd", "nc {host} {port}"}, "--protocol all needs --impl: a client command serves one protocol"},
 		{"bad --port", []string{"--port", "seven"}, `invalid value "seven" for flag -port: parse error`},
 		{"missing --profile", []string{"--protocol", "welcome", "--addr", "127.0.0.1:7000", "--profile", "/nonexistent/p.yaml"}, "--profile: open /nonexistent/p.yaml: no such file or directory"},
 	} {
@@ -110,11 +119,26 @@ func TestParseFlagsAccepts(t *testing.T) {
 		{"an implementation in its container", []string{"--protocol", "echo-udp", "--impl", "python"}, func(o options) error {
 			return want(o.impl == "python" && !o.local && slices.Equal(o.protocols, []string{"echo-udp"}))
 		}},
-		{"reports", []string{"--protocol", "echo", "--impl", "go", "--junit", "j.xml", "--json", "r.json"}, func(o options) error {
-			return want(o.junit == "j.xml" && o.json == "r.json")
+		{"reports", []string{"--protocol", "echo", "--impl", "go", "--junit", "j.xml", "--json", "r.json", "--html", "r.html"}, func(o options) error {
+			return want(o.junit == "j.xml" && o.json == "r.json" && o.html == "r.html" && !o.allTranscripts)
 		}},
-		{"--list alone lists every protocol", []string{"--list"}, func(o options) error {
-			return want(o.list && slices.Equal(o.protocols, all))
+		{"every transcript", []string{"--protocol", "echo", "--impl", "go", "--json", "r.json", "--transcripts", "all"}, func(o options) error {
+			return want(o.allTranscripts && slices.Contains(childArgs(o, "echo"), "all"))
+		}},
+		{"the matrix, with every transcript", []string{"--matrix", "--config", "../../socketspec.yaml", "--transcripts", "all"}, func(o options) error {
+			return want(o.matrix && o.allTranscripts)
+		}},
+		{"--list alone lists every protocol, servers then clients", []string{"--list"}, func(o options) error {
+			return want(o.list && slices.Equal(o.protocols, append(all, specs.ClientProtocols()...)))
+		}},
+		{"--client --protocol echo is the echo client's contract", []string{"--client", "--protocol", "echo", "--cmd", "nc {host} {port}"}, func(o options) error {
+			return want(o.client && slices.Equal(o.protocols, []string{"echo-client"}))
+		}},
+		{"--protocol echo-client is a client run", []string{"--protocol", "echo-client", "--impl", "go"}, func(o options) error {
+			return want(o.client && slices.Equal(o.protocols, []string{"echo-client"}))
+		}},
+		{"--client --protocol all --impl go: every client", []string{"--client", "--protocol", "all", "--impl", "go"}, func(o options) error {
+			return want(o.client && slices.Equal(o.protocols, specs.ClientProtocols()))
 		}},
 		{"--list of one protocol needs no target", []string{"--list", "--protocol", "chat"}, func(o options) error {
 			return want(o.list && slices.Equal(o.protocols, []string{"chat"}))
@@ -188,5 +212,15 @@ func TestList(t *testing.T) {
 	}
 	if got := fmt.Sprint(flagValues("--impl", []string{"python", "c"})); got != "[--impl python --impl c]" {
 		t.Errorf("flagValues = %s", got)
+	}
+}
+
+// A client command whose program is not there is not checked 30 times:
+// one line, exit 2.
+func TestClientProgramNotFound(t *testing.T) {
+	var stdout, stderr strings.Builder
+	code := run([]string{"--client", "--protocol", "echo", "--cmd", "no-such-client {host} {port}"}, &stdout, &stderr)
+	if want := `conformance: cannot run the client: exec: "no-such-client": executable file not found in $PATH`; code != exitUsage || strings.TrimSpace(stderr.String()) != want {
+		t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr.String(), want)
 	}
 }

@@ -3,10 +3,13 @@
 //
 //	conformance --protocol NAME (--addr HOST:PORT | --cmd 'COMMAND ... {port} ...' |
 //	            --impl IMPL [--local] | --image IMAGE --port N)
-//	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [-v]
+//	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [--html FILE]
+//	            [--transcripts failed|all] [-v]
+//	conformance --client --protocol NAME (--cmd 'CLIENT {host} {port}' | --impl go) [flags]
 //	conformance --protocol NAME|all --config FILE --impl NAME [flags]
-//	conformance --matrix [--config FILE] [--shard K/N] [--reports DIR]
+//	conformance --matrix [--config FILE] [--shard K/N] [--reports DIR] [--transcripts failed|all]
 //	conformance merge [--reports DIR] SHARD_DIR...
+//	conformance explain CLAUSE-ID|PROTOCOL
 //
 // A manifest (--config, socketspec.yaml by default) lists implementations
 // and how to start their servers; see manifest.go.
@@ -16,6 +19,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -34,6 +38,7 @@ import (
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
+	"github.com/socketspec/conformance/suite/htmlreport"
 )
 
 const (
@@ -57,6 +62,7 @@ type options struct {
 	focus     string
 	list      bool
 	matrix    bool
+	client    bool // the protocols are client protocols ("echo-client")
 	reports   string
 	// config is --config: a manifest (see manifest.go). With --matrix,
 	// manifest is it, and shard the share of its cells to check; with
@@ -67,15 +73,22 @@ type options struct {
 	row      *manifestImpl
 	junit    string
 	json     string
-	verbose  bool
-	profile  specs.Profile
+	html     string
+	// allTranscripts keeps every check's transcript in the reports
+	// (--transcripts all), not only the failed and warned ones.
+	allTranscripts bool
+	verbose        bool
+	profile        specs.Profile
 	// profileFile is --profile's argument, for the child processes.
 	profileFile string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "merge" {
+	switch {
+	case len(args) > 0 && args[0] == "merge":
 		return runMerge(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "explain":
+		return explain(args[1:], stdout, stderr)
 	}
 	opts, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -99,6 +112,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(opts.protocols) > 1 {
 		return runProtocols(opts, stdout, stderr)
+	}
+	if opts.client {
+		return runClient(opts, stdout, stderr)
 	}
 	// A child checking one protocol of its parent's run (see
 	// runProtocols) leaves the summary to its parent.
@@ -133,6 +149,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	sc, rc := ginkgoConfig(opts, part)
+
+	for _, p := range opts.protocols {
+		fmt.Fprintf(stdout, "socketspec: checking %s against %s at %s\n", p, targets[p].Name(), targets[p].Addr())
+	}
+	if opts.profile.Name != "" && !part {
+		printDialect(stdout, opts)
+	}
+	ran := make(chan struct{})
+	go passOnMissedInterrupt(ctx, ran)
+	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile, AllTranscripts: opts.allTranscripts}, sc, rc)
+	close(ran)
+	if rc.Succinct {
+		fmt.Fprintln(stdout) // Ginkgo ends its succinct line without one
+	}
+	return finish(res, opts, !part, stdout, stderr)
+}
+
+// ginkgoConfig is how Ginkgo runs the specs of opts.protocols; part says
+// that this run is one part of a run with several protocols.
+func ginkgoConfig(opts options, part bool) (types.SuiteConfig, types.ReporterConfig) {
 	sc := types.NewDefaultSuiteConfig()
 	sc.LabelFilter = strings.Join(opts.protocols, " || ")
 	if opts.focus != "" {
@@ -150,21 +187,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	rc.Succinct = part && !opts.verbose
 	rc.JUnitReport = opts.junit
 	rc.SilenceSkips = true // filtered-out specs; warnings are shown in the summary
-
-	for _, p := range opts.protocols {
-		fmt.Fprintf(stdout, "socketspec: checking %s against %s at %s\n", p, targets[p].Name(), targets[p].Addr())
-	}
-	if opts.profile.Name != "" && !part {
-		printDialect(stdout, opts)
-	}
-	ran := make(chan struct{})
-	go passOnMissedInterrupt(ctx, ran)
-	res := specs.Run(failRecorder{}, specs.Config{Targets: targets, Strict: opts.strict, Profile: opts.profile}, sc, rc)
-	close(ran)
-	if rc.Succinct {
-		fmt.Fprintln(stdout) // Ginkgo ends its succinct line without one
-	}
-	return finish(res, opts, !part, stdout, stderr)
+	return sc, rc
 }
 
 // passOnMissedInterrupt passes an interrupt on to Ginkgo should it miss
@@ -208,6 +231,14 @@ func finish(res suite.Result, o options, summary bool, stdout, stderr io.Writer)
 			return exitUsage
 		}
 	}
+	if o.html != "" {
+		if err := writeHTML(o.html, func(w io.Writer) error {
+			return htmlreport.WriteResult(w, res, htmlreport.Options{Generated: time.Now()})
+		}); err != nil {
+			fmt.Fprintf(stderr, "conformance: writing %s: %v\n", o.html, err)
+			return exitUsage
+		}
+	}
 	if len(res.Incomplete) > 0 {
 		fmt.Fprintf(verdictNotes, "conformance: no verdict, the run did not complete: %s\n", strings.Join(res.Incomplete, "; "))
 		return exitUsage
@@ -239,10 +270,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   conformance --protocol NAME --cmd 'COMMAND {port}'       a server it starts, on a free port
   conformance --protocol NAME --image IMAGE --port N       a server in your container image
   conformance --protocol NAME|all --impl %s [--local]   this project's implementations
+  conformance --client --protocol NAME --cmd 'CLIENT {host} {port}'   a client (HTTP: {url}), run per check
   conformance --protocol NAME|all --config FILE --impl NAME   an implementation of a manifest
   conformance --matrix [--config FILE] [--shard K/N]       every implementation of a manifest, every protocol
   conformance merge [--reports DIR] SHARD_DIR...           merge the reports of the shards of a --matrix run
   conformance --list [--protocol NAME]                     the clauses
+  conformance explain CLAUSE-ID|PROTOCOL                   a clause or protocol, for a learner:
+                                                           why, the classic mistake, a real failure, the fix
 
 Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 1 a clause failed; 2 usage error, or the server could not be checked.
@@ -261,13 +295,16 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	fs.StringVar(&o.focus, "focus", "", "run only the specs whose text matches `REGEX` (e.g. a clause ID: 'echo-4\\b')")
 	fs.BoolVar(&o.list, "list", false, "list the clauses (of --protocol, or all) and exit")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
-	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`")
+	fs.StringVar(&o.json, "json", "", "write the verdict clause by clause as JSON to `FILE`, with the transcript of every failed and warned check")
+	fs.StringVar(&o.html, "html", "", "write the verdict as one self-contained HTML page to `FILE`, each failure's transcript drawn as a sequence diagram")
+	transcripts := fs.String("transcripts", "failed", "which checks' transcripts the JSON and HTML reports keep: `failed` (and warned) or all")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
+	fs.BoolVar(&o.client, "client", false, "check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl go")
 	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation of the manifest (--config) against every protocol it names")
 	fs.StringVar(&o.config, "config", "", "the manifest: a YAML `FILE` of implementations and how to start their servers (see README; --matrix reads "+defaultManifest+" by default)")
 	shardFlag := fs.String("shard", "", "with --matrix: check only the K-th of N shares of the (implementation, protocol) cells, for `K/N` machines; merge their reports with conformance merge")
-	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json and junit.xml to `DIR`")
+	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json, junit.xml and index.html to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -278,6 +315,13 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (did you quote the --cmd command?)", fs.Arg(0))
 	}
+	switch *transcripts {
+	case "failed":
+	case "all":
+		o.allTranscripts = true
+	default:
+		return o, fmt.Errorf("--transcripts: %q is neither failed nor all", *transcripts)
+	}
 	if *profile != "" {
 		o.profileFile = *profile
 		var err error
@@ -287,8 +331,8 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	}
 
 	if o.matrix {
-		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" || o.local || *profile != "" {
-			return o, errors.New("--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard and --reports")
+		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" || o.local || *profile != "" || o.client {
+			return o, errors.New("--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts")
 		}
 		if *shardFlag != "" {
 			var err error
@@ -310,7 +354,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		return o, errors.New("--shard goes with --matrix")
 	}
 	if o.config != "" {
-		if o.impl == "" || o.addr != "" || o.cmdline != "" || o.image != "" || o.local || *profile != "" {
+		if o.impl == "" || o.addr != "" || o.cmdline != "" || o.image != "" || o.local || *profile != "" || o.client {
 			return o, errors.New("--config goes with --matrix, or with --impl NAME, an implementation of it (which says how to start its servers)")
 		}
 		if err := o.selectRow(protocol); err != nil {
@@ -318,22 +362,38 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		}
 	}
 	known := specs.Protocols()
+	if specs.IsClient(protocol) {
+		o.client = true // "--protocol echo-client" is "--client --protocol echo"
+	}
+	if o.client {
+		known = specs.ClientProtocols()
+		if protocol != "all" && protocol != "" && !specs.IsClient(protocol) {
+			protocol = specs.ClientOf(protocol)
+		}
+	}
 	switch {
 	case o.row != nil && protocol != "all" && protocol != "" && slices.Contains(known, protocol) && !slices.Contains(o.row.protocols(), protocol):
 		return o, fmt.Errorf("%s: %s has no server for %s (it has %s)", o.config, o.row.name, protocol, strings.Join(o.row.protocols(), ", "))
 	case o.row != nil && protocol == "all":
 		o.protocols = o.row.protocols()
-	case protocol == "all" || (protocol == "" && o.list):
+	case protocol == "" && o.list:
+		o.protocols = append(specs.Protocols(), specs.ClientProtocols()...)
+	case protocol == "all":
 		o.protocols = known
 	case protocol == "":
 		return o, errors.New("--protocol is required")
 	case slices.Contains(known, protocol):
 		o.protocols = []string{protocol}
+	case o.client:
+		return o, fmt.Errorf("no client contract for %q (clients: %s)", strings.TrimSuffix(protocol, "-client"), strings.Join(known, ", "))
 	default:
 		return o, fmt.Errorf("unknown protocol %q (known: %s)", protocol, strings.Join(known, ", "))
 	}
 	if o.list {
 		return o, nil
+	}
+	if o.client {
+		return o, checkClientFlags(o)
 	}
 
 	given := 0
@@ -400,6 +460,15 @@ func listClauses(protocols []string, w io.Writer) int {
 		}
 	}
 	return exitPass
+}
+
+// writeHTML writes a page to path, whole or not at all.
+func writeHTML(path string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 // failRecorder stands in for *testing.T: the verdict comes from the result.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/suite"
+	"github.com/socketspec/conformance/suite/htmlreport"
 )
 
 // defaultManifest is the manifest --matrix reads without --config: this
@@ -89,7 +90,7 @@ func plan(m *manifest, s shard) []matrixRow {
 
 // runMatrix checks every implementation of the manifest against every
 // protocol it names (the cells of o.shard). It prints the matrix and
-// writes summary.md, report.json and junit.xml, and a log, a JSON and a
+// writes summary.md, report.json, junit.xml and index.html, and a log, a JSON and a
 // JUnit report per row, to o.reports. Rows are checked one after another,
 // the cells of a row at once, each by a child process (Ginkgo runs once
 // per process): a browser and Python clients per cell, every row at once,
@@ -192,7 +193,13 @@ func checkRow(ctx context.Context, o options, engine *containers.Engine, row mat
 		return out, junit
 	}
 	start := time.Now()
-	args := func(p string) []string { return []string{"--config", o.config, "--impl", row.name, "--protocol", p} }
+	args := func(p string) []string {
+		args := []string{"--config", o.config, "--impl", row.name, "--protocol", p}
+		if o.allTranscripts {
+			args = append(args, "--transcripts", "all")
+		}
+		return args
+	}
 	outcomes, err := checkEach(ctx, row.cells, args, log, log)
 	if err != nil {
 		out.Error = err.Error()
@@ -240,8 +247,9 @@ func prepare(ctx context.Context, engine *containers.Engine, impl *manifestImpl,
 	return impl.runBuild(ctx, log)
 }
 
-// writeMatrixReports writes summary.md, report.json and junit.xml: what a
-// --matrix run writes, and what conformance merge writes of its shards.
+// writeMatrixReports writes summary.md, report.json, junit.xml and
+// index.html: what a --matrix run writes, and what conformance merge
+// writes of its shards.
 func writeMatrixReports(dir string, m suite.Matrix, junit reporters.JUnitTestSuites) error {
 	var md bytes.Buffer
 	m.WriteMarkdown(&md)
@@ -253,6 +261,11 @@ func writeMatrixReports(dir string, m suite.Matrix, junit reporters.JUnitTestSui
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := writeHTML(filepath.Join(dir, "index.html"), func(w io.Writer) error {
+		return htmlreport.WriteMatrix(w, m, htmlreport.Options{Generated: time.Now()})
+	}); err != nil {
 		return err
 	}
 	return writeJUnit(filepath.Join(dir, "junit.xml"), junit)

@@ -18,8 +18,8 @@ import (
 
 // runMerge is `conformance merge [--reports DIR] SHARD_DIR...`: it merges
 // the reports of the shards of one --matrix run (--shard 1/N to N/N) into
-// the summary.md, report.json and junit.xml that the unsharded run would
-// have written, with a log, a JSON and a JUnit report per row. It reads
+// the summary.md, report.json, junit.xml and index.html that the unsharded
+// run would have written, with a log, a JSON and a JUnit report per row. It reads
 // each shard's report.json into the suite's own types and writes them
 // through the same writers as the run, so every field of theirs is kept.
 func runMerge(args []string, stdout, stderr io.Writer) int {
@@ -29,7 +29,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(fs.Output(), "usage: conformance merge [--reports DIR] SHARD_DIR...\n\nmerges the reports of the shards of a --matrix --shard K/N run into those of one run.")
 		fs.PrintDefaults()
 	}
-	out := fs.String("reports", "reports", "write the merged summary.md, report.json and junit.xml to `DIR`")
+	out := fs.String("reports", "reports", "write the merged summary.md, report.json, junit.xml and index.html to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass

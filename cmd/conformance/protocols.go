@@ -35,12 +35,14 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 	defer stop()
 	// What the children share is made once, before they start (the local
 	// programs' build, the container image): each child then finds it done.
-	_, release, err := newTargets(ctx, o, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		return exitUsage
+	if !o.client { // a client run starts its own servers, per check
+		_, release, err := newTargets(ctx, o, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "conformance: %v\n", err)
+			return exitUsage
+		}
+		release()
 	}
-	release()
 	if o.profile.Name != "" {
 		printDialect(stdout, o)
 	}
@@ -172,6 +174,9 @@ func childArgs(o options, p string) []string {
 	add("--focus", o.focus)
 	if o.row == nil { // a manifest's server names its own
 		add("--profile", o.profileFile)
+	}
+	if o.allTranscripts {
+		args = append(args, "--transcripts", "all")
 	}
 	if o.verbose {
 		args = append(args, "-v")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -25,10 +26,12 @@ import (
 // summary with a line per protocol, one JSON result, one JUnit suite.
 func TestProtocolsMerged(t *testing.T) {
 	dir := t.TempDir()
-	jsonPath, junitPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "j.xml")
-	// Clause 1 of every protocol, without the real client programs.
+	jsonPath, junitPath, htmlPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "j.xml"), filepath.Join(dir, "r.html")
+	// Clause 1 of every protocol, without the real client programs; the
+	// transcripts of the passed checks too, which come from the children.
 	code, stdout, stderr := runCommand(t, 2*time.Minute, []string{"PATH="},
-		"--protocol", "all", "--impl", "go", "--focus", `-1\b`, "--json", jsonPath, "--junit", junitPath)
+		"--protocol", "all", "--impl", "go", "--focus", `-1\b`, "--json", jsonPath, "--junit", junitPath,
+		"--transcripts", "all", "--html", htmlPath)
 	if code != exitPass {
 		t.Fatalf("exit %d; stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
 	}
@@ -68,6 +71,29 @@ func TestProtocolsMerged(t *testing.T) {
 	}
 	if !slices.Equal(got, protocols) || len(res.Incomplete) > 0 || len(res.Problems) > 0 {
 		t.Errorf("the JSON result: %+v", res)
+	}
+	// Every check that ran carries its transcript, as data, through the
+	// children's JSON.
+	for _, p := range res.Protocols {
+		for _, c := range p.Clauses {
+			for _, ch := range c.Checks {
+				if ch.Status != suite.Passed {
+					continue
+				}
+				if ch.Transcript == nil || !slices.ContainsFunc(ch.Transcript.Events, func(e suite.Event) bool { return e.Kind == suite.DataEvent && e.Size > 0 }) {
+					t.Errorf("%s %q: no transcript with data in the JSON report: %+v", c.ID, ch.Name, ch.Transcript)
+				}
+			}
+		}
+	}
+	page, err := os.ReadFile(htmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range protocols {
+		if !bytes.Contains(page, []byte(`<section class="protocol passed" id="`+p+`">`)) {
+			t.Errorf("the HTML report has no passed section for %s", p)
+		}
 	}
 
 	suites, err := readJUnit(junitPath)

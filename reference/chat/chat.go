@@ -22,9 +22,11 @@ const (
 	QueueLines = 1024
 	// StallTimeout is how long a sender waits for room in a full queue.
 	// A reader that is merely slower than the sender catches up within
-	// it; one that never reads is dropped after it, so it can neither
-	// stall the room nor grow the server's memory.
-	StallTimeout = time.Second
+	// it: a full queue is QueueLines lines behind on top of the socket
+	// buffers, and a reading client frees a place in microseconds. One
+	// that never reads is dropped after it, so it can neither stall the
+	// room for long nor grow the server's memory.
+	StallTimeout = 300 * time.Millisecond
 	// IdleTimeout disconnects a client that has neither sent a line nor
 	// accepted our writes for this long.
 	IdleTimeout = 10 * time.Minute

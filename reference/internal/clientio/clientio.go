@@ -1,0 +1,80 @@
+// Package clientio holds what the Go reference clients share: connecting
+// with a bound, reading with an idle timeout, and failing with one line on
+// stderr. Each client is a function with the shape of a main (see
+// suite.ClientMain), so that the specs can run it in their own process.
+package clientio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+)
+
+const (
+	// ConnectTimeout bounds connecting: the client documents allow 5 s
+	// before a client must have given up on an address.
+	ConnectTimeout = 4 * time.Second
+	// IdleTimeout is how long a client waits for the server to say
+	// something before it gives up (5 s in the documents).
+	IdleTimeout = 4 * time.Second
+)
+
+// Failf writes "NAME: MESSAGE" to stderr and returns exit status 1.
+func Failf(stderr io.Writer, name, format string, args ...any) int {
+	fmt.Fprintf(stderr, "%s: %s\n", name, fmt.Sprintf(format, args...))
+	return 1
+}
+
+// Dial connects to addr over network within ConnectTimeout. The
+// connection is closed when ctx ends, which ends any read or write on it.
+func Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := net.Dialer{Timeout: ConnectTimeout}
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	context.AfterFunc(ctx, func() { conn.Close() })
+	return conn, nil
+}
+
+// Why says in a few words what a network error means to the user.
+func Why(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused (nothing listens there)"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by the server"
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Sprintf("no answer within %v", IdleTimeout)
+	}
+	return err.Error()
+}
+
+// IdleReader reads from conn, failing a read that waits more than
+// IdleTimeout for data: a server that stops talking ends the client.
+type IdleReader struct{ Conn net.Conn }
+
+func (r IdleReader) Read(p []byte) (int, error) {
+	r.Conn.SetReadDeadline(time.Now().Add(IdleTimeout))
+	return r.Conn.Read(p)
+}
+
+// Connect reads a client's HOST PORT arguments and connects to them over
+// network. On failure it has said why on stderr, as NAME: ..., and returns
+// the exit status to end with.
+func Connect(ctx context.Context, name, network string, args []string, stderr io.Writer) (conn net.Conn, addr string, status int) {
+	if len(args) != 2 {
+		return nil, "", Failf(stderr, name, "usage: %s HOST PORT", name)
+	}
+	addr = net.JoinHostPort(args[0], args[1])
+	conn, err := Dial(ctx, network, addr)
+	if err != nil {
+		return nil, addr, Failf(stderr, name, "cannot connect to %s: %s", addr, Why(err))
+	}
+	return conn, addr, 0
+}

@@ -1,0 +1,161 @@
+package specs
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega"
+
+	"github.com/socketspec/conformance/suite"
+)
+
+// clientRunTimeout is how long one run of a client under test may take: more
+// than any bound of the client documents, so that a client that misses a
+// bound is seen to miss it, and is then killed.
+const clientRunTimeout = 10 * time.Second
+
+// A ClientSession is what one check of a client works with: the client
+// under test, the servers the check plays (see Serve), the runs of the
+// client, one transcript for all of them, and a Gomega of its own. Its
+// assertions fail the check with the runs and the transcript attached, or,
+// for a SHOULD clause outside strict mode, skip it with a warning.
+type ClientSession struct {
+	gomega.Gomega
+	Client suite.ClientProgram
+
+	tr       *suite.Transcript
+	runs     []*suite.ClientRun
+	warnOnly bool
+	failed   atomic.Pointer[suite.Recording] // the transcript at the first failure
+}
+
+// CheckClient declares one spec of a client clause, as Check does for a
+// server clause: body runs with a fresh session and the spec's context.
+// Every server it starts is closed afterwards.
+func CheckClient(name string, body func(ctx SpecContext, s *ClientSession), decorators ...any) bool {
+	if building == nil || building.clause == nil {
+		panic(fmt.Sprintf("CheckClient(%q) outside a DescribeClause", name))
+	}
+	reg, clause := building.reg, *building.clause
+	args := append([]any{func(ctx SpecContext) {
+		if roots := reg.brokenPremises(clause); len(roots) > 0 {
+			Skip(fmt.Sprintf("%s%s, which failed", suite.UncheckedLead, strings.Join(roots, ", ")))
+		}
+		s := &ClientSession{
+			Client:   reg.client,
+			tr:       suite.NewTranscript(),
+			warnOnly: clause.Level == Should && !reg.cfg.Strict,
+		}
+		s.Gomega = gomega.NewGomega(s.fail)
+		defer func() { // as in Check
+			switch rec := s.failed.Load(); {
+			case ctx.Err() != nil:
+				AddReportEntry(transcriptEntry, s.tr.Recording())
+			case rec != nil:
+				AddReportEntry(transcriptEntry, rec, ReportEntryVisibilityNever)
+			case reg.cfg.AllTranscripts:
+				AddReportEntry(transcriptEntry, s.tr.Recording(), ReportEntryVisibilityNever)
+			}
+		}()
+		body(ctx, s)
+	}, SpecTimeout(checkTimeout), Offset(1)}, decorators...)
+	return It(name, args...)
+}
+
+// Serve starts a TCP server that serves every connection with script, for
+// the rest of the check.
+func (s *ClientSession) Serve(script func(c *suite.ServerConn) error) *suite.ScriptedServer {
+	srv, err := suite.NewScriptedServer(s.tr, script)
+	s.ExpectWithOffset(1, err).NotTo(gomega.HaveOccurred(), "the check's own server could not start")
+	DeferCleanup(srv.Close)
+	return srv
+}
+
+// ServeUDP starts a UDP server that runs script, for the rest of the check.
+func (s *ClientSession) ServeUDP(script func(srv *suite.ScriptedUDPServer) error) *suite.ScriptedUDPServer {
+	srv, err := suite.NewScriptedUDPServer(s.tr, script)
+	s.ExpectWithOffset(1, err).NotTo(gomega.HaveOccurred(), "the check's own server could not start")
+	DeferCleanup(srv.Close)
+	return srv
+}
+
+// Run runs the client once against the server at addr, with stdin, and
+// returns how it went once it has exited or been killed.
+func (s *ClientSession) Run(ctx SpecContext, addr string, stdin []byte) *suite.ClientRun {
+	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, Within: clientRunTimeout})
+}
+
+// RunURL runs an HTTP client once with url.
+func (s *ClientSession) RunURL(ctx SpecContext, url string) *suite.ClientRun {
+	host := strings.TrimPrefix(url, "http://")
+	host, _, _ = strings.Cut(host, "/")
+	return s.run(ctx, suite.Invocation{Addr: host, URL: url, Within: clientRunTimeout})
+}
+
+func (s *ClientSession) run(ctx SpecContext, inv suite.Invocation) *suite.ClientRun {
+	s.tr.Note("client", "the client starts")
+	r := s.Client.Run(ctx, inv)
+	s.tr.Note("client", "the client %s", ended(r))
+	s.runs = append(s.runs, r)
+	return r
+}
+
+func ended(r *suite.ClientRun) string {
+	switch {
+	case r.Err != nil:
+		return "could not start: " + r.Err.Error()
+	case r.TimedOut:
+		return "is killed: its time is up"
+	case r.ExitCode < 0:
+		return "is killed by a signal"
+	}
+	return fmt.Sprintf("exits with status %d", r.ExitCode)
+}
+
+// ClosedAddr is an address of 127.0.0.1 where nothing listens: a port the
+// check had and let go.
+func (s *ClientSession) ClosedAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s.ExpectWithOffset(1, err).NotTo(gomega.HaveOccurred())
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// Note adds a line to the transcript: what the check's server does next.
+func (s *ClientSession) Note(format string, args ...any) { s.tr.Note("server", format, args...) }
+
+// fail is the fail handler of the session's Gomega: it adds the client's
+// runs and the transcript to the diagnosis and fails the spec, or skips it
+// with a warning.
+func (s *ClientSession) fail(message string, callerSkip ...int) {
+	skip := 1
+	if len(callerSkip) > 0 {
+		skip += callerSkip[0]
+	}
+	s.failed.CompareAndSwap(nil, s.tr.Recording())
+	message = suite.StripAsyncPreamble(message) + "\n\n" + s.evidence()
+	if s.warnOnly {
+		Skip(suite.WarningLead+message, skip)
+	}
+	Fail(message, skip)
+}
+
+// evidence is what a failure shows besides its diagnosis.
+func (s *ClientSession) evidence() string {
+	var b strings.Builder
+	for _, r := range s.runs {
+		b.WriteString(r.String())
+	}
+	b.WriteString(suite.TranscriptLead + s.tr.String())
+	return b.String()
+}
+
+// Failf fails the check with a diagnosis of the given kind.
+func (s *ClientSession) Failf(kind suite.Kind, format string, args ...any) {
+	s.fail(string(kind)+": "+fmt.Sprintf(format, args...), 1)
+}
