@@ -90,11 +90,12 @@ func plan(m *manifest, s shard) []matrixRow {
 
 // runMatrix checks every implementation of the manifest against every
 // protocol it names (the cells of o.shard). It prints the matrix and
-// writes summary.md, report.json, junit.xml and index.html, and a log, a JSON and a
-// JUnit report per row, to o.reports. Rows are checked one after another,
-// the cells of a row at once, each by a child process (Ginkgo runs once
-// per process): a browser and Python clients per cell, every row at once,
-// would starve a small machine past the clients' time bounds.
+// writes summary.md, report.json, junit.xml and index.html, and a log, a
+// JSON and a JUnit report per row, to o.reports. Rows are checked one
+// after another, the cells of a row at once, each by a child process
+// (Ginkgo runs once per process): a browser and Python clients per cell,
+// every row at once, would starve a small machine past the clients' time
+// bounds.
 func runMatrix(o options, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
