@@ -52,8 +52,9 @@ func init() {
 }
 
 // An Impl is one of this project's implementations in another language.
-// Adding a language is adding an entry to Impls: the images, the matrix,
-// --impl, --local and the help all read this table.
+// Adding a language is adding an entry to Impls: the images, --impl,
+// --local, impl: in a manifest and the help all read this table; the
+// matrix's rows are in the manifest, socketspec.yaml.
 type Impl struct {
 	// Name is what --impl takes and the matrix's row is called: "python".
 	// It names the image too, so it is lowercase.
@@ -293,7 +294,7 @@ func RepoRoot() (string, error) {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("run this from the socketspec repository: no go.mod of github.com/socketspec/conformance above %s", mustGetwd())
+			return "", fmt.Errorf("there is no go.mod of github.com/socketspec/conformance in %s or above", mustGetwd())
 		}
 		dir = parent
 	}

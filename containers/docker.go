@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -107,7 +106,7 @@ func (e *Engine) RemoveLeftovers(ctx context.Context) (int, error) {
 	removed := 0
 	for _, c := range list.Items {
 		pid, _ := strconv.Atoi(c.Labels[LabelPID])
-		if pid > 0 && syscall.Kill(pid, 0) == nil {
+		if pid > 0 && alive(pid) {
 			continue // its run is still going
 		}
 		if _, err := e.provider.Client().ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err == nil {
@@ -118,12 +117,38 @@ func (e *Engine) RemoveLeftovers(ctx context.Context) (int, error) {
 }
 
 // Target returns a target that runs image in a container, serving on
-// port inside it, over network (suite.TCP or suite.UDP). cmd, when not
-// empty, replaces the image's command. readyLog, when not empty, is a line
-// the server prints once it listens.
-func (e *Engine) Target(name, image, network string, port int, cmd []string, readyLog string, hardened bool) suite.Target {
-	return &containerTarget{engine: e, name: name, image: image, network: network, port: port, cmd: cmd, readyLog: readyLog, hardened: hardened}
+// port inside it, over network (suite.TCP or suite.UDP), reached through
+// a published port. It is named after the image unless WithName says
+// otherwise.
+func (e *Engine) Target(image, network string, port int, opts ...TargetOption) suite.Target {
+	t := &containerTarget{engine: e, name: image, image: image, network: network, port: port}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
 }
+
+// A TargetOption configures a container target.
+type TargetOption func(*containerTarget)
+
+// WithName names the target (in the reports) instead of its image.
+func WithName(name string) TargetOption { return func(t *containerTarget) { t.name = name } }
+
+// WithCmd replaces the image's command.
+func WithCmd(cmd ...string) TargetOption { return func(t *containerTarget) { t.cmd = cmd } }
+
+// WithEnv adds variables ("KEY=value") to the container's environment.
+func WithEnv(env ...string) TargetOption {
+	return func(t *containerTarget) { t.env = append(t.env, env...) }
+}
+
+// WithReadyLog makes the start wait for a line the server prints once it
+// listens, before probing its port.
+func WithReadyLog(line string) TargetOption { return func(t *containerTarget) { t.readyLog = line } }
+
+// Hardened runs the container with every capability dropped and a
+// read-only root file system (this project's servers need neither).
+func Hardened() TargetOption { return func(t *containerTarget) { t.hardened = true } }
 
 // ImplTarget is the target for an implementation's server of a protocol,
 // from its image (see EnsureImage), hardened.
@@ -133,16 +158,16 @@ func (e *Engine) Target(name, image, network string, port int, cmd []string, rea
 // every server would fail the clauses about empty datagrams, through no
 // fault of its own.
 func (e *Engine) ImplTarget(impl Impl, image, protocol, network string) (suite.Target, error) {
+	port := ContainerPort
 	if network == suite.UDP {
-		port, err := suite.FreePort(suite.UDP)
-		if err != nil {
+		var err error
+		if port, err = suite.FreePort(suite.UDP); err != nil {
 			return nil, err
 		}
-		t := e.Target(impl.Name, image, network, port, impl.InContainer(protocol, port), "listening on", true)
-		t.(*containerTarget).hostNetwork = true
-		return t, nil
 	}
-	return e.Target(impl.Name, image, network, ContainerPort, impl.InContainer(protocol, ContainerPort), "listening on", true), nil
+	t := e.Target(image, network, port, WithName(impl.Name), WithCmd(impl.InContainer(protocol, port)...), WithReadyLog("listening on"), Hardened())
+	t.(*containerTarget).hostNetwork = network == suite.UDP
+	return t, nil
 }
 
 type containerTarget struct {
@@ -151,6 +176,7 @@ type containerTarget struct {
 	network     string
 	port        int
 	cmd         []string
+	env         []string
 	readyLog    string
 	hardened    bool
 	hostNetwork bool // serve on the host's network: port is a host port
@@ -191,6 +217,14 @@ func (t *containerTarget) Start(ctx context.Context) error {
 	}
 	if len(t.cmd) > 0 {
 		opts = append(opts, testcontainers.WithCmd(t.cmd...))
+	}
+	if len(t.env) > 0 {
+		env := map[string]string{}
+		for _, kv := range t.env {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		opts = append(opts, testcontainers.WithEnv(env))
 	}
 	if t.readyLog != "" {
 		// ForListeningPort is not enough: docker-proxy accepts on the

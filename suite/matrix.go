@@ -3,6 +3,7 @@ package suite
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -11,25 +12,40 @@ import (
 type Matrix struct {
 	Protocols []string    `json:"protocols"`
 	Rows      []MatrixRow `json:"rows"`
+	// Shard, as "K/N", says the matrix holds the K-th of N shares of the
+	// cells of a run (see --shard), to be merged with the others.
+	Shard string `json:"shard,omitempty"`
 }
 
 // A MatrixRow is one implementation's outcome: its result, or why there is
 // none (Skipped: it could not run here; Error: it could not be checked).
 type MatrixRow struct {
-	Implementation string  `json:"implementation"`
-	Skipped        string  `json:"skipped,omitempty"`
-	Error          string  `json:"error,omitempty"`
-	Log            string  `json:"log,omitempty"` // the row's full output
-	Result         *Result `json:"result,omitempty"`
+	Implementation string `json:"implementation"`
+	Language       string `json:"language,omitempty"`
+	// Cells are the protocols the row checks; nil means every protocol of
+	// the matrix. The others are not the row's: their cell is NoCell.
+	Cells   []string `json:"cells,omitempty"`
+	Skipped string   `json:"skipped,omitempty"`
+	Error   string   `json:"error,omitempty"`
+	// Errors says, by protocol, why a cell could not be checked (its
+	// server did not start) while the row's other cells were.
+	Errors map[string]string `json:"errors,omitempty"`
+	Log    string            `json:"log,omitempty"` // the row's full output
+	Result *Result           `json:"result,omitempty"`
 }
 
+// NoCell is the cell of a protocol that is not the row's to check.
+const NoCell = "-"
+
 // Cell is the row's verdict for a protocol: passed, failed, warned (a
-// SHOULD clause not met), error, skipped or not run.
+// SHOULD clause not met), error, skipped, not run, or NoCell.
 func (r MatrixRow) Cell(protocol string) string {
 	switch {
+	case r.Cells != nil && !slices.Contains(r.Cells, protocol):
+		return NoCell
 	case r.Skipped != "":
 		return "skipped"
-	case r.Error != "" || r.Result == nil:
+	case r.Error != "" || r.Errors[protocol] != "" || r.Result == nil:
 		return "error"
 	}
 	for _, p := range r.Result.Protocols {
@@ -123,6 +139,11 @@ func (m Matrix) notes() []string {
 			continue
 		case r.Result == nil:
 			continue
+		}
+		for _, p := range m.Protocols {
+			if why := r.Errors[p]; why != "" {
+				out = append(out, fmt.Sprintf("%s: %s could not be checked: %s (log: %s)", r.Implementation, p, why, r.Log))
+			}
 		}
 		for _, p := range r.Result.Protocols {
 			for _, c := range p.Clauses {

@@ -119,7 +119,7 @@ func StartProcess(ctx context.Context, cmd *exec.Cmd, opts ...ProcessOption) (*P
 	p.streams[1] = &boundedStream{limit: cfg.bufferLimit, tail: p.out, extra: cfg.stderr}
 
 	// Its own process group, so that Stop reaches every child it starts.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = groupAttr()
 	// gexec's monitor goroutine calls cmd.Wait, which waits for our copies
 	// of the output pipes to end: a descendant that left the group (or
 	// outlived a SIGKILL to it) may hold them open for ever. WaitDelay
@@ -228,20 +228,20 @@ func (p *Process) Stop() {
 	p.stopOnce.Do(func() {
 		pgid := p.cmd.Process.Pid
 		if p.grace > 0 {
-			syscall.Kill(-pgid, syscall.SIGTERM)
+			signalGroup(pgid, syscall.SIGTERM)
 			timer := time.NewTimer(p.grace)
 			select {
 			case <-p.session.Exited:
 			case <-timer.C:
-				syscall.Kill(-pgid, syscall.SIGKILL)
+				signalGroup(pgid, syscall.SIGKILL)
 				<-p.session.Exited
 			}
 			timer.Stop()
 		} else {
-			syscall.Kill(-pgid, syscall.SIGKILL)
+			signalGroup(pgid, syscall.SIGKILL)
 			<-p.session.Exited
 		}
-		syscall.Kill(-pgid, syscall.SIGKILL)
+		signalGroup(pgid, syscall.SIGKILL)
 	})
 	p.release()
 }

@@ -144,11 +144,30 @@ func (t *address) Start(ctx context.Context) error {
 // server on network TCP or UDP. The command runs in its own process group,
 // so Stop ends it and all of its children, and the tail of its output is
 // kept for failure reports.
-func Command(network, cmdline string) Target { return &command{network: network, cmdline: cmdline} }
+func Command(network, cmdline string, opts ...CommandOption) Target {
+	t := &command{network: network, cmdline: cmdline}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// A CommandOption configures a Command target.
+type CommandOption func(*command)
+
+// CommandDir runs the command in dir (by default, in the working directory).
+func CommandDir(dir string) CommandOption { return func(t *command) { t.dir = dir } }
+
+// CommandEnv adds variables ("KEY=value") to the command's environment.
+func CommandEnv(env ...string) CommandOption {
+	return func(t *command) { t.env = append(t.env, env...) }
+}
 
 type command struct {
 	network string
 	cmdline string
+	dir     string
+	env     []string
 	addr    string
 	p       *Process
 }
@@ -180,7 +199,8 @@ func (t *command) Start(ctx context.Context) error {
 	cmd := exec.Command("/bin/sh", "-c", line)
 	// Local time is UTC, as in this project's containers: timestamp-echo
 	// compares the server's clock with the suite's.
-	cmd.Env = append(os.Environ(), "TZ=UTC")
+	cmd.Env = append(append(os.Environ(), "TZ=UTC"), t.env...)
+	cmd.Dir = t.dir
 	p, err := StartProcess(context.WithoutCancel(ctx), cmd,
 		// Its output is only read through Output; a server printing a
 		// flood must not hold megabytes in the session buffers.

@@ -35,11 +35,21 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"unknown --impl", []string{"--protocol", "echo", "--impl", "rust"}, `unknown --impl "rust" (known: go, python, c)`},
 		{"bad --focus", []string{"--protocol", "echo", "--addr", "127.0.0.1:7000", "--focus", "echo-(4"}, "--focus: error parsing regexp: missing closing ): `echo-(4`"},
 		{"--transcripts of another kind", []string{"--protocol", "echo", "--impl", "go", "--transcripts", "some"}, `--transcripts: "some" is neither failed nor all`},
-		{"--matrix with --protocol", []string{"--matrix", "--protocol", "echo"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
-		{"--matrix with --impl", []string{"--matrix", "--impl", "go"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
-		{"--matrix with --addr", []string{"--addr", "127.0.0.1:7000", "--matrix"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
-		{"--matrix with --image", []string{"--matrix", "--image", "x"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
-		{"--matrix with --cmd", []string{"--matrix", "--cmd", "x {port}"}, "--matrix checks every implementation and protocol; it takes only --reports and --transcripts"},
+		{"--matrix with --client", []string{"--matrix", "--client"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --protocol", []string{"--matrix", "--protocol", "echo"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --impl", []string{"--matrix", "--impl", "go"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --addr", []string{"--addr", "127.0.0.1:7000", "--matrix"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --image", []string{"--matrix", "--image", "x"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --cmd", []string{"--matrix", "--cmd", "x {port}"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix with --profile", []string{"--matrix", "--profile", "../../fixtures/peers/ncat-chat.yaml"}, "--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts"},
+		{"--matrix without a manifest here", []string{"--matrix"}, `--matrix checks the implementations of a manifest, and there is no socketspec.yaml here: give --config FILE (README: "Bring your own implementations"; this project's own is socketspec.yaml in its repository)`},
+		{"--shard without --matrix", []string{"--protocol", "echo", "--impl", "go", "--shard", "1/2"}, "--shard goes with --matrix"},
+		{"--shard 0/2", []string{"--matrix", "--config", "../../socketspec.yaml", "--shard", "0/2"}, `--shard "0/2": want K/N, the K-th of N shares, 1 <= K <= N (e.g. 2/3)`},
+		{"--shard 3/2", []string{"--matrix", "--config", "../../socketspec.yaml", "--shard", "3/2"}, `--shard "3/2": want K/N, the K-th of N shares, 1 <= K <= N (e.g. 2/3)`},
+		{"--shard 2", []string{"--matrix", "--config", "../../socketspec.yaml", "--shard", "2"}, `--shard "2": want K/N, the K-th of N shares, 1 <= K <= N (e.g. 2/3)`},
+		{"--config without --impl", []string{"--protocol", "echo", "--config", "../../socketspec.yaml"}, "--config goes with --matrix, or with --impl NAME, an implementation of it (which says how to start its servers)"},
+		{"--config with --addr", []string{"--protocol", "echo", "--config", "../../socketspec.yaml", "--impl", "go", "--addr", "127.0.0.1:7000"}, "--config goes with --matrix, or with --impl NAME, an implementation of it (which says how to start its servers)"},
+		{"--config with an implementation it lacks", []string{"--protocol", "echo", "--config", "../../socketspec.yaml", "--impl", "rust"}, `../../socketspec.yaml has no implementation "rust" (it has "go", "python", "c", "python (local)", "c (local)")`},
 		{"--protocol all without --impl", []string{"--protocol", "all", "--addr", "127.0.0.1:7000"}, "--protocol all needs --impl: one --addr, --cmd or --image serves one protocol"},
 		{"stray argument", []string{"--protocol", "echo", "--addr", "127.0.0.1:7000", "extra"}, `unexpected argument "extra" (did you quote the --cmd command?)`},
 		{"unquoted --cmd", []string{"--protocol", "echo", "--cmd", "python3", "echo.py", "{port}"}, `unexpected argument "echo.py" (did you quote the --cmd command?)`},
@@ -116,7 +126,7 @@ func TestParseFlagsAccepts(t *testing.T) {
 		{"every transcript", []string{"--protocol", "echo", "--impl", "go", "--json", "r.json", "--transcripts", "all"}, func(o options) error {
 			return want(o.allTranscripts && slices.Contains(childArgs(o, "echo"), "all"))
 		}},
-		{"the matrix, with every transcript", []string{"--matrix", "--transcripts", "all"}, func(o options) error {
+		{"the matrix, with every transcript", []string{"--matrix", "--config", "../../socketspec.yaml", "--transcripts", "all"}, func(o options) error {
 			return want(o.matrix && o.allTranscripts)
 		}},
 		{"--list alone lists every protocol, servers then clients", []string{"--list"}, func(o options) error {
@@ -134,8 +144,18 @@ func TestParseFlagsAccepts(t *testing.T) {
 		{"--list of one protocol needs no target", []string{"--list", "--protocol", "chat"}, func(o options) error {
 			return want(o.list && slices.Equal(o.protocols, []string{"chat"}))
 		}},
-		{"--matrix", []string{"--matrix"}, func(o options) error { return want(o.matrix && o.reports == "reports") }},
-		{"--matrix with --reports", []string{"--matrix", "--reports", "out"}, func(o options) error { return want(o.matrix && o.reports == "out") }},
+		{"--matrix", []string{"--matrix", "--config", "../../socketspec.yaml"}, func(o options) error {
+			return want(o.matrix && o.reports == "reports" && len(o.manifest.impls) == 5 && o.shard == shard{})
+		}},
+		{"--matrix with --reports and --shard", []string{"--matrix", "--config", "../../socketspec.yaml", "--reports", "out", "--shard", "2/3"}, func(o options) error {
+			return want(o.matrix && o.reports == "out" && o.shard == shard{2, 3})
+		}},
+		{"an implementation of a manifest", []string{"--protocol", "all", "--config", "../../socketspec.yaml", "--impl", "c (local)"}, func(o options) error {
+			return want(o.row.name == "c (local)" && o.builtin() == "" && slices.Equal(o.protocols, all))
+		}},
+		{"one of this project's, by a manifest", []string{"--protocol", "chat", "--config", "../../socketspec.yaml", "--impl", "python"}, func(o options) error {
+			return want(o.row.name == "python" && o.builtin() == "python" && slices.Equal(o.protocols, []string{"chat"}))
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o, err := parseFlags(c.args, io.Discard)
@@ -166,7 +186,8 @@ func TestHelp(t *testing.T) {
 		"conformance --protocol NAME|all --impl go|python|c [--local]",
 		"check one of this project's implementations: go, python or c (python and c run in containers)",
 		"with --impl python or c: run it as a local process",
-		"check every implementation (go, python, c; in containers and locally)",
+		"check every implementation of the manifest (--config) against every protocol it names",
+		"conformance merge [--reports DIR] SHARD_DIR...",
 		"Exit status: 0",
 		"-protocol",
 	} {

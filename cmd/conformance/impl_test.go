@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/socketspec/conformance/containers"
+	"github.com/socketspec/conformance/specs"
 )
 
 // fakeEcho is the fake language's echo server; its build "compiles" it
@@ -60,7 +61,7 @@ func withFakeImpl(t *testing.T) containers.Impl {
 }
 
 // A new implementation is one entry of containers.Impls: the help, the
-// errors, --impl, --local (with its build) and the matrix all follow.
+// errors, --impl, --local (with its build) and impl: in a manifest all follow.
 func TestNewImplIsOneTableEntry(t *testing.T) {
 	impl := withFakeImpl(t)
 
@@ -70,7 +71,6 @@ func TestNewImplIsOneTableEntry(t *testing.T) {
 		"--impl go|python|c|fake [--local]",
 		"check one of this project's implementations: go, python, c or fake (python, c and fake run in containers)",
 		"with --impl python, c or fake: run it as a local process",
-		"check every implementation (go, python, c, fake; in containers and locally)",
 	} {
 		if !strings.Contains(stderr.String(), s) {
 			t.Errorf("the help lacks %q:\n%s", s, stderr.String())
@@ -94,18 +94,11 @@ func TestNewImplIsOneTableEntry(t *testing.T) {
 		}
 	}
 
-	var names []string
-	for _, row := range matrixRows() {
-		names = append(names, row.name)
-		if row.name == "fake (local)" && (!slices.Equal(row.args, []string{"--impl", "fake", "--local"}) || row.build.Name != "fake" || row.docker) {
-			t.Errorf("the fake local row: %+v", row)
-		}
-		if row.name == "fake" && (!slices.Equal(row.args, []string{"--impl", "fake"}) || !row.docker) {
-			t.Errorf("the fake container row: %+v", row)
-		}
-	}
-	if want := []string{"go", "python", "c", "fake", "python (local)", "c (local)", "fake (local)"}; !slices.Equal(names, want) {
-		t.Errorf("matrix rows %q, want %q", names, want)
+	// A manifest takes it as impl: fake, with every protocol.
+	path := filepath.Join(t.TempDir(), "socketspec.yaml")
+	os.WriteFile(path, []byte("implementations:\n  - name: the fake one\n    impl: fake\n"), 0o644)
+	if m, err := loadManifest(path); err != nil || m.impls[0].impl != "fake" || !slices.Equal(m.impls[0].protocols(), specs.Protocols()) || !m.impls[0].docker() {
+		t.Errorf("a manifest with impl: fake: %+v, %v", m, err)
 	}
 
 	// --impl fake --local builds it, then runs its program.

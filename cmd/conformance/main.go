@@ -6,8 +6,13 @@
 //	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [--html FILE]
 //	            [--transcripts failed|all] [-v]
 //	conformance --client --protocol NAME (--cmd 'CLIENT {host} {port}' | --impl go) [flags]
-//	conformance --matrix [--reports DIR] [--transcripts failed|all]
+//	conformance --protocol NAME|all --config FILE --impl NAME [flags]
+//	conformance --matrix [--config FILE] [--shard K/N] [--reports DIR] [--transcripts failed|all]
+//	conformance merge [--reports DIR] SHARD_DIR...
 //	conformance explain CLAUSE-ID|PROTOCOL
+//
+// A manifest (--config, socketspec.yaml by default) lists implementations
+// and how to start their servers; see manifest.go.
 //
 // Exit status: 0 when every required spec passed, 1 when one failed, 2 on
 // a usage error or when the server cannot be reached or started.
@@ -59,9 +64,16 @@ type options struct {
 	matrix    bool
 	client    bool // the protocols are client protocols ("echo-client")
 	reports   string
-	junit     string
-	json      string
-	html      string
+	// config is --config: a manifest (see manifest.go). With --matrix,
+	// manifest is it, and shard the share of its cells to check; with
+	// --impl, row is the implementation of it that --impl names.
+	config   string
+	manifest *manifest
+	shard    shard
+	row      *manifestImpl
+	junit    string
+	json     string
+	html     string
 	// allTranscripts keeps every check's transcript in the reports
 	// (--transcripts all), not only the failed and warned ones.
 	allTranscripts bool
@@ -72,12 +84,20 @@ type options struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "explain" {
+	switch {
+	case len(args) > 0 && args[0] == "merge":
+		return runMerge(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "explain":
 		return explain(args[1:], stdout, stderr)
 	}
 	opts, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPass
+	}
+	var bad *manifestError
+	if errors.As(err, &bad) {
+		fmt.Fprintf(stderr, "conformance: %v\n", err) // it names the file, the line and the field
+		return exitUsage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
@@ -188,7 +208,7 @@ func passOnMissedInterrupt(ctx context.Context, ran <-chan struct{}) {
 	select {
 	case <-ran:
 	case <-t.C:
-		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		interruptSelf()
 	}
 }
 
@@ -251,7 +271,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   conformance --protocol NAME --image IMAGE --port N       a server in your container image
   conformance --protocol NAME|all --impl %s [--local]   this project's implementations
   conformance --client --protocol NAME --cmd 'CLIENT {host} {port}'   a client (HTTP: {url}), run per check
-  conformance --matrix                                     every implementation, every protocol
+  conformance --protocol NAME|all --config FILE --impl NAME   an implementation of a manifest
+  conformance --matrix [--config FILE] [--shard K/N]       every implementation of a manifest, every protocol
+  conformance merge [--reports DIR] SHARD_DIR...           merge the reports of the shards of a --matrix run
   conformance --list [--protocol NAME]                     the clauses
   conformance explain CLAUSE-ID|PROTOCOL                   a clause or protocol, for a learner:
                                                            why, the classic mistake, a real failure, the fix
@@ -279,7 +301,9 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
 	fs.BoolVar(&o.client, "client", false, "check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl go")
-	fs.BoolVar(&o.matrix, "matrix", false, fmt.Sprintf("check every implementation (%s; in containers and locally) against every protocol", strings.Join(implNames(), ", ")))
+	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation of the manifest (--config) against every protocol it names")
+	fs.StringVar(&o.config, "config", "", "the manifest: a YAML `FILE` of implementations and how to start their servers (see README; --matrix reads "+defaultManifest+" by default)")
+	shardFlag := fs.String("shard", "", "with --matrix: check only the K-th of N shares of the (implementation, protocol) cells, for `K/N` machines; merge their reports with conformance merge")
 	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json, junit.xml and index.html to `DIR`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -307,10 +331,35 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	}
 
 	if o.matrix {
-		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" {
-			return o, errors.New("--matrix checks every implementation and protocol; it takes only --reports and --transcripts")
+		if protocol != "" || o.addr != "" || o.cmdline != "" || o.impl != "" || o.image != "" || o.local || *profile != "" || o.client {
+			return o, errors.New("--matrix checks every implementation and protocol of its manifest; it takes only --config, --shard, --reports and --transcripts")
 		}
-		return o, nil
+		if *shardFlag != "" {
+			var err error
+			if o.shard, err = parseShard(*shardFlag); err != nil {
+				return o, err
+			}
+		}
+		if o.config == "" {
+			if _, err := os.Stat(defaultManifest); err != nil {
+				return o, fmt.Errorf("--matrix checks the implementations of a manifest, and there is no %s here: give --config FILE (README: \"Bring your own implementations\"; this project's own is %s in its repository)", defaultManifest, defaultManifest)
+			}
+			o.config = defaultManifest
+		}
+		var err error
+		o.manifest, err = loadManifest(o.config)
+		return o, err
+	}
+	if *shardFlag != "" {
+		return o, errors.New("--shard goes with --matrix")
+	}
+	if o.config != "" {
+		if o.impl == "" || o.addr != "" || o.cmdline != "" || o.image != "" || o.local || *profile != "" || o.client {
+			return o, errors.New("--config goes with --matrix, or with --impl NAME, an implementation of it (which says how to start its servers)")
+		}
+		if err := o.selectRow(protocol); err != nil {
+			return o, err
+		}
 	}
 	known := specs.Protocols()
 	if specs.IsClient(protocol) {
@@ -323,6 +372,10 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		}
 	}
 	switch {
+	case o.row != nil && protocol != "all" && protocol != "" && slices.Contains(known, protocol) && !slices.Contains(o.row.protocols(), protocol):
+		return o, fmt.Errorf("%s: %s has no server for %s (it has %s)", o.config, o.row.name, protocol, strings.Join(o.row.protocols(), ", "))
+	case o.row != nil && protocol == "all":
+		o.protocols = o.row.protocols()
 	case protocol == "" && o.list:
 		o.protocols = append(specs.Protocols(), specs.ClientProtocols()...)
 	case protocol == "all":
@@ -356,7 +409,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		return o, errors.New("give exactly one of --addr, --cmd, --impl and --image")
 	case protocol == "all" && o.impl == "":
 		return o, errors.New(`--protocol all needs --impl: one --addr, --cmd or --image serves one protocol`)
-	case o.impl != "" && o.impl != "go" && !isContainerImpl(o.impl):
+	case o.row == nil && o.impl != "" && o.impl != "go" && !isContainerImpl(o.impl):
 		return o, fmt.Errorf("unknown --impl %q (known: %s)", o.impl, strings.Join(implNames(), ", "))
 	case o.local && !isContainerImpl(o.impl):
 		return o, fmt.Errorf("--local goes with %s", orList(flagValues("--impl", containers.Names())))
@@ -371,6 +424,23 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		}
 	}
 	return o, nil
+}
+
+// selectRow reads the manifest (--config) and selects the implementation
+// --impl names, and the profile of its server of protocol, if it has one.
+func (o *options) selectRow(protocol string) error {
+	m, err := loadManifest(o.config)
+	if err != nil {
+		return err
+	}
+	if o.row, err = m.find(o.impl); err != nil {
+		return err
+	}
+	if s := o.row.servers[protocol]; s.profile != "" {
+		o.profileFile = s.profile
+		o.profile, err = specs.LoadProfile(s.profile)
+	}
+	return err
 }
 
 func stopAll(targets map[string]suite.Target) {

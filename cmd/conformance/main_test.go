@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/socketspec/conformance/reference"
 )
 
 // Environment variables that make the test binary something else: the
@@ -91,4 +93,16 @@ func runCommand(t *testing.T, within time.Duration, env []string, args ...string
 		t.Fatalf("running the command: %v; output:\n%s%s", err, out.String(), errOut.String())
 	}
 	return code, out.String(), errOut.String()
+}
+
+// referenceEcho starts the Go reference echo server for the test, and
+// returns its address.
+func referenceEcho(t *testing.T) string {
+	t.Helper()
+	server, _ := reference.Target("echo")
+	if err := server.Start(testContext(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Stop() })
+	return server.Addr()
 }

@@ -9,113 +9,144 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/reporters"
 
 	"github.com/socketspec/conformance/containers"
-	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
 	"github.com/socketspec/conformance/suite/htmlreport"
 )
 
-// A matrixRow is one implementation to check, and how.
-type matrixRow struct {
-	name   string
-	args   []string        // the conformance flags that select it
-	docker bool            // needs the Docker engine
-	build  containers.Impl // local: its build step runs first
-	skip   string          // why it cannot run here, when it cannot
+// defaultManifest is the manifest --matrix reads without --config: this
+// project's own, at the root of its repository.
+const defaultManifest = "socketspec.yaml"
+
+// A shard is the K-th of N shares of the cells of a matrix (--shard K/N);
+// the zero shard is the whole matrix.
+type shard struct{ k, n int }
+
+func parseShard(s string) (shard, error) {
+	k, n, ok := strings.Cut(s, "/")
+	sh := shard{}
+	var errK, errN error
+	sh.k, errK = strconv.Atoi(k)
+	sh.n, errN = strconv.Atoi(n)
+	if !ok || errK != nil || errN != nil || sh.n < 1 || sh.k < 1 || sh.k > sh.n {
+		return shard{}, fmt.Errorf("--shard %q: want K/N, the K-th of N shares, 1 <= K <= N (e.g. 2/3)", s)
+	}
+	return sh, nil
 }
 
-// matrixRows are the rows of the matrix: the Go reference, then each
-// implementation of the table in its container, then each as a local process.
-func matrixRows() []matrixRow {
-	rows := []matrixRow{{name: "go", args: []string{"--impl", "go"}}}
-	for _, impl := range containers.Impls {
-		rows = append(rows, matrixRow{name: impl.Name, args: []string{"--impl", impl.Name}, docker: true})
+func (s shard) String() string {
+	if s.n == 0 {
+		return ""
 	}
-	for _, impl := range containers.Impls {
-		rows = append(rows, matrixRow{name: impl.Name + " (local)", args: []string{"--impl", impl.Name, "--local"}, build: impl})
+	return fmt.Sprintf("%d/%d", s.k, s.n)
+}
+
+// A matrixRow is an implementation to check, and the protocols of it to
+// check in this run: its cells.
+type matrixRow struct {
+	*manifestImpl
+	cells []string
+}
+
+// plan lists the rows of the matrix, with the cells of this shard. The
+// cells are every (implementation, protocol) pair, row after row, each row's
+// protocols in document order; shard K of N takes the K-th of N runs of
+// them in a row, as even as can be. So every share of a row is in protocol
+// order, and the shards' reports merge back into the unsharded run's.
+func plan(m *manifest, s shard) []matrixRow {
+	total := 0
+	for _, impl := range m.impls {
+		total += len(impl.protocols())
+	}
+	from, to := 0, total
+	if s.n > 0 {
+		from, to = (s.k-1)*total/s.n, s.k*total/s.n
+	}
+	var rows []matrixRow
+	i := 0
+	for _, impl := range m.impls {
+		row := matrixRow{manifestImpl: impl}
+		for _, p := range impl.protocols() {
+			if i >= from && i < to {
+				row.cells = append(row.cells, p)
+			}
+			i++
+		}
+		if len(row.cells) > 0 {
+			rows = append(rows, row)
+		}
 	}
 	return rows
 }
 
-// runMatrix checks every implementation against every protocol. Ginkgo
-// runs once per process, so each row is a child process of this command;
-// rows run one after another, each against its own servers. It prints the matrix
-// and writes reports/summary.md, report.json, junit.xml and index.html.
+// runMatrix checks every implementation of the manifest against every
+// protocol it names (the cells of o.shard). It prints the matrix and
+// writes summary.md, report.json, junit.xml and index.html, and a log, a
+// JSON and a JUnit report per row, to o.reports. Rows are checked one
+// after another, the cells of a row at once, each by a child process
+// (Ginkgo runs once per process): a browser and Python clients per cell,
+// every row at once, would starve a small machine past the clients' time
+// bounds.
 func runMatrix(o options, stdout, stderr io.Writer) int {
-	reportDir := o.reports
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := os.MkdirAll(reportDir, 0o755); err != nil {
+	if err := os.MkdirAll(o.reports, 0o755); err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
 		return exitUsage
 	}
-	root, err := containers.RepoRoot()
-	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		return exitUsage
-	}
+	rows := plan(o.manifest, o.shard)
 
-	rows := matrixRows()
-
-	// Docker: connect, clear leftovers, build each image once for all rows.
-	engine, err := containers.Connect(ctx)
-	if err != nil && os.Getenv("CONFORMANCE_REQUIRE_DOCKER") == "1" {
-		fmt.Fprintf(stderr, "conformance: %v, and CONFORMANCE_REQUIRE_DOCKER=1\n", err)
-		return exitUsage
-	}
-	if err == nil {
-		defer engine.Close()
-		engine.RemoveLeftovers(ctx)
-		for _, impl := range containers.Impls {
-			if _, err := engine.EnsureImage(ctx, root, impl, stderr); err != nil {
-				fmt.Fprintf(stderr, "conformance: %v\n", err)
-				return exitUsage
-			}
-		}
-	}
-	for i := range rows {
-		if rows[i].docker && engine == nil {
-			rows[i].skip = "no Docker engine"
-		}
-		// A local row's programs are built once here, before the rows run
-		// in parallel; the row's own build then finds nothing to do.
-		if err := rows[i].build.BuildLocal(ctx, root, stderr); err != nil {
-			rows[i].skip = err.Error()
+	// Without a Docker engine, the rows that need one are skipped.
+	var engine *containers.Engine
+	if slices.ContainsFunc(rows, func(r matrixRow) bool { return r.docker() }) {
+		var err error
+		engine, err = connect(ctx, stderr)
+		switch {
+		case err == nil:
+			defer engine.Close()
+		case os.Getenv("CONFORMANCE_REQUIRE_DOCKER") == "1":
+			fmt.Fprintf(stderr, "conformance: %v, and CONFORMANCE_REQUIRE_DOCKER=1\n", err)
+			return exitUsage
 		}
 	}
 
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		return exitUsage
-	}
 	start := time.Now()
-	// One row at a time: each row already checks its protocols in
-	// parallel, and every row at once (with a browser and Python clients
-	// per row) starves a small machine past the clients' time bounds.
-	fmt.Fprintf(stdout, "checking %d implementations against %s, one after another\n", len(rows), strings.Join(specs.Protocols(), ", "))
-	matrix := suite.Matrix{Protocols: specs.Protocols(), Rows: make([]suite.MatrixRow, len(rows))}
-	for i, row := range rows {
-		if o.allTranscripts {
-			row.args = append(row.args, "--transcripts", "all")
+	cells := 0
+	for _, row := range rows {
+		cells += len(row.cells)
+	}
+	of := ""
+	if o.shard.n > 0 {
+		of = fmt.Sprintf(" (shard %s)", o.shard)
+	}
+	fmt.Fprintf(stdout, "checking %d implementations of %s, %d cells%s, one implementation after another\n", len(rows), o.manifest.path, cells, of)
+	matrix := suite.Matrix{Protocols: o.manifest.protocols(), Shard: o.shard.String()}
+	var junit reporters.JUnitTestSuites
+	for _, row := range rows {
+		if ctx.Err() != nil {
+			break // interrupted: the rows checked so far are reported
 		}
-		matrix.Rows[i] = checkRow(ctx, self, reportDir, row)
+		r, suites := checkRow(ctx, o, engine, row)
+		matrix.Rows = append(matrix.Rows, r)
+		addSuites(&junit, suites, func(name string) string { return row.name + ": " + name })
 	}
 	if engine != nil {
-		engine.RemoveLeftovers(context.Background()) // of a row that was killed
+		engine.RemoveLeftovers(context.Background()) // of a cell that was killed
 	}
 
 	fmt.Fprintf(stdout, "\n")
 	matrix.WriteText(stdout)
-	fmt.Fprintf(stdout, "\n%d implementations in %.1fs; reports in %s/\n", len(rows), time.Since(start).Seconds(), reportDir)
-	if err := writeMatrixReports(reportDir, matrix, rows); err != nil {
+	fmt.Fprintf(stdout, "\n%d implementations in %.1fs; reports in %s/\n", len(rows), time.Since(start).Seconds(), o.reports)
+	if err := writeMatrixReports(o.reports, matrix, junit); err != nil {
 		fmt.Fprintf(stderr, "conformance: writing reports: %v\n", err)
 		return exitUsage
 	}
@@ -129,59 +160,98 @@ func runMatrix(o options, stdout, stderr io.Writer) int {
 	return exitPass
 }
 
-// slug turns "c (local)" into "c-local", for file names.
+// slug turns an implementation's name into a file name: "c (local)" is
+// "c-local".
 func slug(name string) string {
-	return strings.NewReplacer(" (", "-", ")", "").Replace(name)
+	return strings.Trim(unsafeInName.ReplaceAllString(name, "-"), "-")
 }
 
-// checkRow runs one row as a child process (which checks the protocols
-// with children of its own) and reads its JSON result.
-func checkRow(ctx context.Context, self, dir string, row matrixRow) suite.MatrixRow {
-	out := suite.MatrixRow{Implementation: row.name, Skipped: row.skip}
-	if row.skip != "" {
-		return out
+var unsafeInName = regexp.MustCompile(`[^A-Za-z0-9._]+`)
+
+// checkRow prepares an implementation (its build step, or the image of one
+// of this project's), then checks its cells, each in a child process of
+// this command. Its output goes to the row's log; it writes the row's JSON
+// and JUnit reports beside it, and returns the row and its JUnit suites.
+func checkRow(ctx context.Context, o options, engine *containers.Engine, row matrixRow) (suite.MatrixRow, reporters.JUnitTestSuites) {
+	out := suite.MatrixRow{Implementation: row.name, Language: row.language, Cells: row.cells}
+	var junit reporters.JUnitTestSuites
+	if row.docker() && engine == nil {
+		out.Skipped = "no Docker engine"
+		return out, junit
 	}
-	base := filepath.Join(dir, slug(row.name))
+	base := filepath.Join(o.reports, slug(row.name))
 	out.Log = base + ".log"
-	var log syncBuffer
-	c := runChild(ctx, self, child{args: append([]string{"--protocol", "all"}, row.args...), base: base, stdout: &log, stderr: &log})
-	os.WriteFile(out.Log, log.Bytes(), 0o644)
-
-	switch {
-	case (c.code == exitPass || c.code == exitFail) && c.result != nil:
-		out.Result = c.result
-	case c.code == exitUsage:
-		out.Error = lastLineOf(string(log.Bytes())) // why it could not check
-	case c.err != nil:
-		out.Error = c.err.Error()
-	default:
-		out.Error = fmt.Sprintf("exit status %d", c.code)
+	log, err := os.Create(out.Log)
+	if err != nil {
+		out.Error = err.Error()
+		return out, junit
 	}
-	return out
+	defer log.Close()
+
+	if err := prepare(ctx, engine, row.manifestImpl, log); err != nil {
+		out.Error = err.Error()
+		fmt.Fprintf(log, "conformance: %v\n", err)
+		return out, junit
+	}
+	start := time.Now()
+	args := func(p string) []string {
+		args := []string{"--config", o.config, "--impl", row.name, "--protocol", p}
+		if o.allTranscripts {
+			args = append(args, "--transcripts", "all")
+		}
+		return args
+	}
+	outcomes, err := checkEach(ctx, row.cells, args, log, log)
+	if err != nil {
+		out.Error = err.Error()
+		return out, junit
+	}
+	res := suite.Result{}
+	var parts []reporters.JUnitTestSuite
+	for _, oc := range outcomes {
+		if oc.result == nil || (oc.code != exitPass && oc.code != exitFail) {
+			if out.Errors == nil {
+				out.Errors = map[string]string{}
+			}
+			// The child said "cannot check PROTOCOL: why"; the cell names the protocol.
+			out.Errors[oc.protocol] = strings.TrimPrefix(oc.why(), "cannot check "+oc.protocol+": ")
+			continue
+		}
+		oc.addTo(&res)
+		parts = append(parts, oc.junit...)
+	}
+	if ctx.Err() != nil {
+		out.Error = "interrupted"
+	}
+	out.Result = &res
+	res.WriteSummary(log)
+	if err := res.WriteJSON(base + ".json"); err != nil {
+		out.Error = err.Error()
+	}
+	if len(parts) > 0 {
+		junit = oneSuite(parts, strings.Join(row.cells, " || "), time.Since(start))
+		if err := writeJUnit(base+".junit.xml", junit); err != nil {
+			out.Error = err.Error()
+		}
+	}
+	return out, junit
 }
 
-// syncBuffer is a bytes.Buffer that a child's stdout and stderr may write
-// at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// prepare readies an implementation's servers: it runs its build step, or
+// builds the image of one of this project's implementations unless an
+// image of its current sources exists. Their output goes to log.
+func prepare(ctx context.Context, engine *containers.Engine, impl *manifestImpl, log io.Writer) error {
+	if builtin, ok := containers.FindImpl(impl.impl); ok {
+		_, err := ensureImage(ctx, engine, builtin, log)
+		return err
+	}
+	return impl.runBuild(ctx, log)
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
-// writeMatrixReports writes summary.md, report.json, junit.xml (the rows'
-// JUnit reports merged, each suite named after its row) and index.html.
-func writeMatrixReports(dir string, m suite.Matrix, rows []matrixRow) error {
+// writeMatrixReports writes summary.md, report.json, junit.xml and
+// index.html: what a --matrix run writes, and what conformance merge
+// writes of its shards.
+func writeMatrixReports(dir string, m suite.Matrix, junit reporters.JUnitTestSuites) error {
 	var md bytes.Buffer
 	m.WriteMarkdown(&md)
 	if err := os.WriteFile(filepath.Join(dir, "summary.md"), md.Bytes(), 0o644); err != nil {
@@ -199,17 +269,5 @@ func writeMatrixReports(dir string, m suite.Matrix, rows []matrixRow) error {
 	}); err != nil {
 		return err
 	}
-	var merged reporters.JUnitTestSuites
-	for _, row := range rows {
-		path := filepath.Join(dir, slug(row.name)+".junit.xml")
-		if _, err := os.Stat(path); err != nil || row.skip != "" {
-			continue
-		}
-		suites, err := readJUnit(path)
-		if err != nil {
-			return fmt.Errorf("%s: %v", row.name, err)
-		}
-		addSuites(&merged, suites, func(name string) string { return row.name + ": " + name })
-	}
-	return writeJUnit(filepath.Join(dir, "junit.xml"), merged)
+	return writeJUnit(filepath.Join(dir, "junit.xml"), junit)
 }

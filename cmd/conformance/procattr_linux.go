@@ -1,6 +1,9 @@
 package main
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // childProcAttr puts a child in a process group of its own (see runChild),
 // and has the kernel interrupt it should this process die without
@@ -8,3 +11,6 @@ import "syscall"
 func childProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGINT}
 }
+
+// interruptSelf interrupts this process, as a Ctrl-C would.
+func interruptSelf() { syscall.Kill(os.Getpid(), syscall.SIGINT) }

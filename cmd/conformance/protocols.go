@@ -43,63 +43,26 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 		}
 		release()
 	}
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		return exitUsage
-	}
-	dir, err := os.MkdirTemp("", "conformance-")
-	if err != nil {
-		fmt.Fprintf(stderr, "conformance: %v\n", err)
-		return exitUsage
-	}
-	defer os.RemoveAll(dir)
-
 	if o.profile.Name != "" {
 		printDialect(stdout, o)
 	}
 	start := time.Now()
-	out := newRelay(len(o.protocols), stdout, stderr)
-	outcomes := make([]childOutcome, len(o.protocols))
-	said := make([]lastLine, len(o.protocols))
-	var wg sync.WaitGroup
-	for i, p := range o.protocols {
-		wg.Go(func() {
-			defer out.finish(i)
-			outcomes[i] = runChild(ctx, self, child{
-				args: childArgs(o, p), base: filepath.Join(dir, p), env: []string{partEnv + "=1"},
-				stdout: out.writer(i, 0), stderr: io.MultiWriter(out.writer(i, 1), &said[i]),
-			})
-		})
+	outcomes, err := checkEach(ctx, o.protocols, func(p string) []string { return childArgs(o, p) }, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		return exitUsage
 	}
-	wg.Wait()
-
 	res := suite.Result{Strict: o.strict}
 	var junit []reporters.JUnitTestSuite
-	for i, p := range o.protocols {
-		r := outcomes[i].result
-		if r == nil {
+	for _, oc := range outcomes {
+		if oc.result == nil {
 			// It could not check its server (or could not run): the
-			// run has no verdict. It said why last.
-			why := said[i].String()
-			if why == "" {
-				why = fmt.Sprintf("%s: %v", p, outcomes[i].err)
-			}
-			res.Incomplete = append(res.Incomplete, why)
+			// run has no verdict.
+			res.Incomplete = append(res.Incomplete, oc.why())
 			continue
 		}
-		res.Protocols = append(res.Protocols, r.Protocols...)
-		for _, problem := range r.Problems {
-			res.Problems = append(res.Problems, p+": "+problem)
-		}
-		for _, why := range r.Incomplete {
-			if !slices.Contains(res.Incomplete, why) {
-				res.Incomplete = append(res.Incomplete, why)
-			}
-		}
-		if suites, err := readJUnit(filepath.Join(dir, p+".junit.xml")); err == nil {
-			junit = append(junit, suites.TestSuites...)
-		}
+		oc.addTo(&res)
+		junit = append(junit, oc.junit...)
 	}
 	if ctx.Err() != nil && len(res.Incomplete) == 0 {
 		res.Incomplete = append(res.Incomplete, "interrupted")
@@ -113,6 +76,79 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 	return finish(res, o, true, stdout, stderr)
 }
 
+// A protocolOutcome is how the check of one protocol, by a child process
+// of this command, ended.
+type protocolOutcome struct {
+	protocol string
+	childOutcome
+	junit []reporters.JUnitTestSuite // its JUnit report
+	said  string                     // its last "conformance: " line
+}
+
+// why says why the check has no verdict.
+func (oc protocolOutcome) why() string {
+	switch {
+	case oc.said != "":
+		return oc.said
+	case oc.result != nil && len(oc.result.Incomplete) > 0:
+		return strings.Join(oc.result.Incomplete, "; ")
+	case oc.err != nil:
+		return fmt.Sprintf("%s: %v", oc.protocol, oc.err)
+	}
+	return fmt.Sprintf("%s: exit status %d", oc.protocol, oc.code)
+}
+
+// addTo adds the check's result to the result of a run of several protocols.
+func (oc protocolOutcome) addTo(res *suite.Result) {
+	res.Protocols = append(res.Protocols, oc.result.Protocols...)
+	for _, problem := range oc.result.Problems {
+		res.Problems = append(res.Problems, oc.protocol+": "+problem)
+	}
+	for _, why := range oc.result.Incomplete {
+		if !slices.Contains(res.Incomplete, why) {
+			res.Incomplete = append(res.Incomplete, why)
+		}
+	}
+}
+
+// checkEach checks each protocol in a child process of this command, all
+// at once, args(p) being the flags of p's child, and passes their output
+// on in protocol order (see relay).
+func checkEach(ctx context.Context, protocols []string, args func(p string) []string, stdout, stderr io.Writer) ([]protocolOutcome, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "conformance-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+
+	out := newRelay(len(protocols), stdout, stderr)
+	outcomes := make([]protocolOutcome, len(protocols))
+	said := make([]lastLine, len(protocols))
+	var wg sync.WaitGroup
+	for i, p := range protocols {
+		wg.Go(func() {
+			defer out.finish(i)
+			outcomes[i].childOutcome = runChild(ctx, self, child{
+				args: args(p), base: filepath.Join(dir, p), env: []string{partEnv + "=1"},
+				stdout: out.writer(i, 0), stderr: io.MultiWriter(out.writer(i, 1), &said[i]),
+			})
+		})
+	}
+	wg.Wait()
+	for i, p := range protocols {
+		outcomes[i].protocol = p
+		outcomes[i].said = said[i].String()
+		if suites, err := readJUnit(filepath.Join(dir, p+".junit.xml")); err == nil {
+			outcomes[i].junit = suites.TestSuites
+		}
+	}
+	return outcomes, nil
+}
+
 // childArgs are the flags of the child that checks protocol p of o's run.
 func childArgs(o options, p string) []string {
 	args := []string{"--protocol", p}
@@ -121,6 +157,7 @@ func childArgs(o options, p string) []string {
 			args = append(args, flag, value)
 		}
 	}
+	add("--config", o.config)
 	add("--addr", o.addr)
 	add("--cmd", o.cmdline)
 	add("--impl", o.impl)
@@ -135,7 +172,9 @@ func childArgs(o options, p string) []string {
 		args = append(args, "--strict")
 	}
 	add("--focus", o.focus)
-	add("--profile", o.profileFile)
+	if o.row == nil { // a manifest's server names its own
+		add("--profile", o.profileFile)
+	}
 	if o.allTranscripts {
 		args = append(args, "--transcripts", "all")
 	}

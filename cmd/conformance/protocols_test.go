@@ -14,6 +14,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 	"golang.org/x/sys/unix"
 
 	"github.com/socketspec/conformance/specs"
@@ -151,8 +152,8 @@ func TestProtocolsInterrupted(t *testing.T) {
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Env = append(os.Environ(), "PATH=", commandEnv+"=1")
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := gbytes.NewBuffer() // safe for the child's stdout and stderr at once
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestProtocolsInterrupted(t *testing.T) {
 	}
 	g := NewWithT(t)
 	g.Eventually(children).WithTimeout(30*time.Second).WithPolling(10*time.Millisecond).Should(Equal(len(specs.Protocols())), "the children did not all start")
-	g.Eventually(func() string { return string(out.Bytes()) }).WithTimeout(30 * time.Second).Should(ContainSubstring("socketspec: checking echo"))
+	g.Eventually(func() string { return string(out.Contents()) }).WithTimeout(30 * time.Second).Should(ContainSubstring("socketspec: checking echo"))
 	start := time.Now()
 	cmd.Process.Signal(os.Interrupt) // the command alone, not its group
 	err = cmd.Wait()
@@ -180,7 +181,7 @@ func TestProtocolsInterrupted(t *testing.T) {
 	}
 	// The children still starting their servers say "interrupted while
 	// waiting", the others "Interrupted by User".
-	if o := string(out.Bytes()); !strings.Contains(o, "conformance: no verdict, the run did not complete: ") || !strings.Contains(strings.ToLower(o), "interrupted") {
+	if o := string(out.Contents()); !strings.Contains(o, "conformance: no verdict, the run did not complete: ") || !strings.Contains(strings.ToLower(o), "interrupted") {
 		t.Errorf("output:\n%s", o)
 	}
 	if took > 10*time.Second {

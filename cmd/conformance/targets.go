@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/socketspec/conformance/containers"
@@ -11,11 +12,6 @@ import (
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
 )
-
-func isContainerImpl(name string) bool {
-	_, ok := containers.FindImpl(name)
-	return ok
-}
 
 // implNames are what --impl takes: the Go reference, then the table of
 // implementations in other languages.
@@ -47,6 +43,8 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 	targets := map[string]suite.Target{}
 	release := func() {}
 	switch {
+	case o.row != nil && o.row.impl == "":
+		return manifestTargets(ctx, o, log)
 	case o.addr != "":
 		for _, p := range o.protocols {
 			targets[p] = suite.Address(specs.Network(p), o.addr)
@@ -55,7 +53,7 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 		for _, p := range o.protocols {
 			targets[p] = suite.Command(specs.Network(p), o.cmdline)
 		}
-	case o.impl == "go":
+	case o.builtin() == "go":
 		for _, p := range o.protocols {
 			t, ok := reference.Target(p)
 			if !ok {
@@ -64,8 +62,8 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			targets[p] = t
 		}
 	case o.local:
-		impl, _ := containers.FindImpl(o.impl)
-		root, err := containers.RepoRoot()
+		impl, _ := containers.FindImpl(o.builtin())
+		root, err := repoRoot(impl)
 		if err != nil {
 			return nil, release, err
 		}
@@ -80,29 +78,22 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			targets[p] = suite.Command(specs.Network(p), cmdline)
 		}
 	default: // a container: one of ours, or the user's image
-		engine, err := containers.Connect(ctx)
+		engine, err := connect(ctx, log)
 		if err != nil {
-			if impl, ok := containers.FindImpl(o.impl); ok {
+			if impl, ok := containers.FindImpl(o.builtin()); ok {
 				err = fmt.Errorf("%v (to check the %s implementation without Docker: --impl %s --local)", err, impl.Name, impl.Name)
 			}
 			return nil, release, err
 		}
 		release = func() { engine.Close() }
-		if n, err := engine.RemoveLeftovers(ctx); err == nil && n > 0 {
-			fmt.Fprintf(log, "conformance: removed %d container(s) left over by an earlier run\n", n)
-		}
 		if o.image != "" {
 			for _, p := range o.protocols {
-				targets[p] = engine.Target(o.image, o.image, specs.Network(p), o.port, nil, "", false)
+				targets[p] = engine.Target(o.image, specs.Network(p), o.port)
 			}
 			break
 		}
-		impl, _ := containers.FindImpl(o.impl)
-		root, err := containers.RepoRoot()
-		if err != nil {
-			return nil, release, err
-		}
-		image, err := engine.EnsureImage(ctx, root, impl, log)
+		impl, _ := containers.FindImpl(o.builtin())
+		image, err := ensureImage(ctx, engine, impl, log)
 		if err != nil {
 			return nil, release, err
 		}
@@ -113,4 +104,70 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 		}
 	}
 	return targets, release, nil
+}
+
+// manifestTargets makes the servers of an implementation of a manifest.
+func manifestTargets(ctx context.Context, o options, log io.Writer) (map[string]suite.Target, func(), error) {
+	targets := map[string]suite.Target{}
+	release := func() {}
+	// The build runs once, in the run the user started, before its
+	// children (one per protocol) start the servers it built.
+	if os.Getenv(partEnv) == "" {
+		if err := o.row.runBuild(ctx, log); err != nil {
+			return nil, release, err
+		}
+	}
+	var engine *containers.Engine
+	for _, p := range o.protocols {
+		s := o.row.servers[p]
+		switch {
+		case s.cmd != "":
+			targets[p] = suite.Command(specs.Network(p), s.cmd, suite.CommandDir(s.dir), suite.CommandEnv(s.env...))
+		case s.addr != "":
+			targets[p] = suite.Address(specs.Network(p), s.addr)
+		default:
+			if engine == nil {
+				var err error
+				if engine, err = connect(ctx, log); err != nil {
+					return nil, release, err
+				}
+				release = func() { engine.Close() }
+			}
+			targets[p] = engine.Target(s.image, specs.Network(p), s.port, containers.WithEnv(s.env...))
+		}
+	}
+	return targets, release, nil
+}
+
+// connect connects to the Docker engine, and removes the containers that
+// runs which are gone left behind.
+func connect(ctx context.Context, log io.Writer) (*containers.Engine, error) {
+	engine, err := containers.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := engine.RemoveLeftovers(ctx); err == nil && n > 0 {
+		fmt.Fprintf(log, "conformance: removed %d container(s) left over by an earlier run\n", n)
+	}
+	return engine, nil
+}
+
+// repoRoot is the root of the checkout of this repository, which this
+// project's implementation in another language needs: its sources.
+func repoRoot(impl containers.Impl) (string, error) {
+	root, err := containers.RepoRoot()
+	if err != nil {
+		return "", fmt.Errorf("the %s implementation needs a checkout of the socketspec repository (it is built from %s), and %v: run this in a checkout", impl.Name, impl.Dir, err)
+	}
+	return root, nil
+}
+
+// ensureImage builds the image of one of this project's implementations,
+// unless an image of its current sources exists, and returns its tag.
+func ensureImage(ctx context.Context, engine *containers.Engine, impl containers.Impl, log io.Writer) (string, error) {
+	root, err := repoRoot(impl)
+	if err != nil {
+		return "", err
+	}
+	return engine.EnsureImage(ctx, root, impl, log)
 }

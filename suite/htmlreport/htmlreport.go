@@ -145,6 +145,7 @@ type checkView struct {
 var symbols = map[string]string{
 	"passed": "✓", "failed": "✗", "warned": "!", "error": "⊘", "skipped": "–",
 	"not run": "·", "unchecked": "↳",
+	suite.NoCell: "", // not the row's protocol
 }
 
 func symbol(status string) string {
@@ -190,6 +191,8 @@ func buildPage(m suite.Matrix, o Options) pageView {
 				cell.Title += ": " + r.Skipped
 			case r.Error != "":
 				cell.Title += ": " + r.Error
+			case r.Errors[p] != "":
+				cell.Title += ": " + r.Errors[p]
 			}
 			row.Cells = append(row.Cells, cell)
 		}
@@ -204,6 +207,11 @@ func buildPage(m suite.Matrix, o Options) pageView {
 			}
 			v.Notes = append(v.Notes, note)
 		case r.Result != nil:
+			for _, p := range m.Protocols {
+				if why := r.Errors[p]; why != "" {
+					v.Notes = append(v.Notes, fmt.Sprintf("%s: %s could not be checked: %s (log: %s)", r.Implementation, p, why, r.Log))
+				}
+			}
 			for _, problem := range r.Result.Problems {
 				v.Notes = append(v.Notes, fmt.Sprintf("%s: problem: %s", r.Implementation, problem))
 			}
