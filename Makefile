@@ -1,5 +1,5 @@
 # socketspec: see README.md.
-#   make test         the Debian packages, vet, format check, unit and meta tests, then the full matrix (the CI command)
+#   make test         the Debian packages, vet, format check, the images, unit and meta tests, then the full matrix (the CI command)
 #   make conformance  the suite against every implementation, as a matrix; reports in reports/
 #   make deps         the Debian packages the tests need: installed as root, named otherwise
 #   make peers        the suite against socat, nginx and ncat (also part of make test's unit tests)
@@ -13,7 +13,7 @@ GO ?= go
 
 .PHONY: test deps vet unit conformance peers images build dist suite-image bench clean
 
-test: deps vet unit conformance
+test: deps vet images unit conformance
 
 # On a fresh machine, as root, this installs what the tests run (see the
 # script); otherwise it names what is missing, and stops if it is needed.

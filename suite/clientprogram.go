@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -135,16 +136,42 @@ func lastLines(s string, n int) []string {
 // ClientCommand is a client run as a shell command line, with "{host}",
 // "{port}" and "{url}" replaced by the server's address for each run, e.g.
 // "python3 client.py {host} {port}" or "curl -fsS {url}".
-func ClientCommand(cmdline string) ClientProgram { return clientCommand(cmdline) }
+func ClientCommand(cmdline string, opts ...ClientOption) ClientProgram {
+	c := &clientCommand{cmdline: cmdline}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
 
-type clientCommand string
+// A ClientOption configures a ClientCommand.
+type ClientOption func(*clientCommand)
 
-func (c clientCommand) Name() string { return string(c) }
+// ClientDir runs the command in dir (by default, in the working directory).
+func ClientDir(dir string) ClientOption { return func(c *clientCommand) { c.dir = dir } }
 
-func (c clientCommand) Run(ctx context.Context, inv Invocation) *ClientRun {
+// ClientEnv adds variables ("KEY=value") to the command's environment.
+func ClientEnv(env ...string) ClientOption {
+	return func(c *clientCommand) { c.env = append(c.env, env...) }
+}
+
+type clientCommand struct {
+	cmdline string
+	dir     string
+	env     []string
+}
+
+func (c *clientCommand) Name() string { return c.cmdline }
+
+func (c *clientCommand) Run(ctx context.Context, inv Invocation) *ClientRun {
 	host, port := inv.hostPort()
-	line := strings.NewReplacer("{host}", host, "{port}", port, "{url}", inv.URL).Replace(string(c))
-	return runClient(ctx, line, inv, exec.Command("/bin/sh", "-c", line))
+	line := strings.NewReplacer("{host}", host, "{port}", port, "{url}", inv.URL).Replace(c.cmdline)
+	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd.Dir = c.dir
+	if len(c.env) > 0 {
+		cmd.Env = append(os.Environ(), c.env...)
+	}
+	return runClient(ctx, line, inv, cmd)
 }
 
 // runClient runs cmd as a client under test: in its own process group

@@ -20,6 +20,9 @@ import (
 // runs the client, so it needs a command or the Go reference, not an
 // address.
 func checkClientFlags(o options) error {
+	if o.row != nil {
+		return nil // the manifest says how to run it
+	}
 	switch {
 	case o.addr != "":
 		return errors.New("--client runs the client itself, once per check: give --cmd 'CLIENT {host} {port}' (not --addr)")
@@ -50,7 +53,9 @@ func runClient(o options, stdout, stderr io.Writer) int {
 	p := o.protocols[0]
 	part := os.Getenv(partEnv) != ""
 	var client suite.ClientProgram
-	if o.cmdline != "" {
+	if c, ok := o.row.clientOf(p); ok {
+		client = c
+	} else if o.cmdline != "" {
 		if program := strings.Fields(o.cmdline)[0]; !strings.ContainsAny(program, "=$'\"") {
 			// Every check would fail the same way ("not found", status
 			// 127): say it once, as a run that could not be checked.

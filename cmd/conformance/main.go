@@ -354,7 +354,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 		return o, errors.New("--shard goes with --matrix")
 	}
 	if o.config != "" {
-		if o.impl == "" || o.addr != "" || o.cmdline != "" || o.image != "" || o.local || *profile != "" || o.client {
+		if o.impl == "" || o.addr != "" || o.cmdline != "" || o.image != "" || o.local || *profile != "" {
 			return o, errors.New("--config goes with --matrix, or with --impl NAME, an implementation of it (which says how to start its servers)")
 		}
 		if err := o.selectRow(protocol); err != nil {
@@ -373,9 +373,13 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	}
 	switch {
 	case o.row != nil && protocol != "all" && protocol != "" && slices.Contains(known, protocol) && !slices.Contains(o.row.protocols(), protocol):
-		return o, fmt.Errorf("%s: %s has no server for %s (it has %s)", o.config, o.row.name, protocol, strings.Join(o.row.protocols(), ", "))
+		what := "server"
+		if o.client {
+			what = "client"
+		}
+		return o, fmt.Errorf("%s: %s has no %s for %s (it has %s)", o.config, o.row.name, what, protocol, strings.Join(o.row.protocols(), ", "))
 	case o.row != nil && protocol == "all":
-		o.protocols = o.row.protocols()
+		o.protocols = slices.DeleteFunc(o.row.protocols(), func(p string) bool { return specs.IsClient(p) != o.client })
 	case protocol == "" && o.list:
 		o.protocols = append(specs.Protocols(), specs.ClientProtocols()...)
 	case protocol == "all":

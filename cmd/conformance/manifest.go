@@ -35,6 +35,9 @@ import (
 //	      echo: {cmd: "target/release/echo --port {port}"}
 //	      welcome: {image: my-welcome:latest, port: 8080}
 //	      chat: {addr: "127.0.0.1:7000", profile: chat-dialect.yaml}
+//	    clients:                        # by protocol: cmd, run once per check
+//	      echo: {cmd: "target/release/echo-client {host} {port}"}
+//	      http-hello: {cmd: "target/release/fetch {url}"}
 //	  - name: go
 //	    impl: go                        # one of this project's, as --impl go runs it
 //
@@ -60,6 +63,7 @@ type manifestImpl struct {
 	// row's error when the build fails.
 	buildField string
 	servers    map[string]manifestServer // by protocol
+	clients    map[string]manifestServer // by client protocol ("echo-client"): cmd, dir and env
 }
 
 // A manifestServer says how to start an implementation's server of one
@@ -74,20 +78,47 @@ type manifestServer struct {
 	profile string   // absolute, or empty
 }
 
-// The fields a manifest knows, in the order README gives them. A
-// `clients:` map, of the same shape as servers, is meant to join them.
+// The fields a manifest knows, in the order README gives them.
 var (
-	implFields   = []string{"name", "language", "impl", "dir", "build", "env", "servers"}
+	implFields   = []string{"name", "language", "impl", "dir", "build", "env", "servers", "clients"}
 	serverFields = []string{"cmd", "image", "port", "addr", "dir", "env", "profile"}
+	clientFields = []string{"cmd", "dir", "env"}
 )
 
-// protocols are the protocols the implementation serves, in the order of
-// specs.Protocols.
+// protocols are the protocols the implementation serves, and the client
+// protocols it has clients for, in the order of allProtocols.
 func (m *manifestImpl) protocols() []string {
 	if m.impl != "" {
-		return specs.Protocols()
+		return append(specs.Protocols(), implClients(m.impl)...)
 	}
-	return slices.DeleteFunc(specs.Protocols(), func(p string) bool { _, ok := m.servers[p]; return !ok })
+	return slices.DeleteFunc(allProtocols(), func(p string) bool {
+		_, server := m.servers[p]
+		_, client := m.clients[p]
+		return !server && !client
+	})
+}
+
+// clientOf is the implementation's client of protocol, as its manifest
+// says to run it; false for a row of one of this project's
+// implementations (--impl runs those), or no row at all.
+func (m *manifestImpl) clientOf(protocol string) (suite.ClientProgram, bool) {
+	if m == nil {
+		return nil, false
+	}
+	c, ok := m.clients[protocol]
+	if !ok {
+		return nil, false
+	}
+	return suite.ClientCommand(c.cmd, suite.ClientDir(c.dir), suite.ClientEnv(c.env...)), true
+}
+
+// implClients are the client protocols of one of this project's
+// implementations.
+func implClients(impl string) []string {
+	if impl == "go" {
+		return specs.ClientProtocols()
+	}
+	return nil
 }
 
 // docker reports whether checking the implementation needs a Docker engine.
@@ -115,10 +146,10 @@ func (m *manifest) find(name string) (*manifestImpl, error) {
 	return nil, fmt.Errorf("%s has no implementation %q (it has %s)", m.path, name, strings.Join(names, ", "))
 }
 
-// protocols are the protocols any of its implementations serves: the
-// columns of its matrix.
+// protocols are the protocols any of its implementations serves, or has a
+// client of: the columns of its matrix.
 func (m *manifest) protocols() []string {
-	return slices.DeleteFunc(specs.Protocols(), func(p string) bool {
+	return slices.DeleteFunc(allProtocols(), func(p string) bool {
 		return !slices.ContainsFunc(m.impls, func(impl *manifestImpl) bool { return slices.Contains(impl.protocols(), p) })
 	})
 }
@@ -312,7 +343,7 @@ func (p manifestParser) impl(n *yaml.Node, path string) (*manifestImpl, error) {
 		if !slices.Contains(implNames(), impl.impl) {
 			return nil, p.errorf(v, path+".impl", "%q is none of this project's implementations (%s)", impl.impl, strings.Join(implNames(), ", "))
 		}
-		for _, other := range []string{"dir", "build", "env", "servers"} {
+		for _, other := range []string{"dir", "build", "env", "servers", "clients"} {
 			if f[other] != nil {
 				return nil, p.errorf(f[other], path+"."+other, "goes with servers, not with impl: this project's implementation %s is built and started as --impl %s does", impl.impl, impl.impl)
 			}
@@ -335,8 +366,8 @@ func (p manifestParser) impl(n *yaml.Node, path string) (*manifestImpl, error) {
 			return nil, err
 		}
 	}
-	servers := f["servers"]
-	if servers == nil || servers.Kind != yaml.MappingNode || len(servers.Content) == 0 {
+	servers, clients := f["servers"], f["clients"]
+	if (servers == nil && clients == nil) || (servers != nil && (servers.Kind != yaml.MappingNode || len(servers.Content) == 0)) {
 		at := n
 		if servers != nil {
 			at = servers
@@ -344,7 +375,7 @@ func (p manifestParser) impl(n *yaml.Node, path string) (*manifestImpl, error) {
 		return nil, p.errorf(at, path+".servers", "want a mapping of protocols (%s) to how to start each server (or impl: one of %s)", strings.Join(specs.Protocols(), ", "), strings.Join(implNames(), ", "))
 	}
 	impl.servers = map[string]manifestServer{}
-	for i := 0; i+1 < len(servers.Content); i += 2 {
+	for i := 0; servers != nil && i+1 < len(servers.Content); i += 2 {
 		k, v := servers.Content[i], servers.Content[i+1]
 		field := path + ".servers." + k.Value
 		switch {
@@ -358,7 +389,70 @@ func (p manifestParser) impl(n *yaml.Node, path string) (*manifestImpl, error) {
 			return nil, err
 		}
 	}
+	impl.clients = map[string]manifestServer{}
+	if clients != nil && (clients.Kind != yaml.MappingNode || len(clients.Content) == 0) {
+		return nil, p.errorf(clients, path+".clients", "want a mapping of protocols (%s) to the command line of each client", strings.Join(clientNames(), ", "))
+	}
+	for i := 0; clients != nil && i+1 < len(clients.Content); i += 2 {
+		k, v := clients.Content[i], clients.Content[i+1]
+		field := path + ".clients." + k.Value
+		protocol := specs.ClientOf(k.Value)
+		if !slices.Contains(specs.ClientProtocols(), protocol) {
+			return nil, p.errorf(k, field, "no client contract for this protocol (clients: %s; the timestamp echo's client is an echo client)", strings.Join(clientNames(), ", "))
+		}
+		if _, dup := impl.clients[protocol]; dup {
+			return nil, p.errorf(k, field, "given twice")
+		}
+		if impl.clients[protocol], err = p.client(v, field, protocol, impl); err != nil {
+			return nil, err
+		}
+	}
 	return impl, nil
+}
+
+// clientNames are the protocols with a client contract, by their servers'
+// names, as the clients map takes them.
+func clientNames() []string {
+	var names []string
+	for _, p := range specs.ClientProtocols() {
+		names = append(names, strings.TrimSuffix(p, "-client"))
+	}
+	return names
+}
+
+// client reads how to run one client of impl: a command line with {host}
+// and {port} ({url} for an HTTP client), run once per check.
+func (p manifestParser) client(n *yaml.Node, path, protocol string, impl *manifestImpl) (manifestServer, error) {
+	c := manifestServer{dir: impl.dir, env: slices.Clone(impl.env)}
+	f, err := p.fields(n, path, clientFields...)
+	if err != nil {
+		return c, err
+	}
+	if f["cmd"] == nil {
+		return c, p.errorf(n, path+".cmd", "missing: a client is run by its command line, once per check")
+	}
+	if c.cmd, err = p.str(f["cmd"], path+".cmd"); err != nil {
+		return c, err
+	}
+	switch want := "{port}"; {
+	case protocol == specs.ClientOf("http-hello") && !strings.Contains(c.cmd, "{url}"):
+		return c, p.errorf(f["cmd"], path+".cmd", "no {url} in %q: an HTTP client is given the URL to fetch", c.cmd)
+	case protocol != specs.ClientOf("http-hello") && !strings.Contains(c.cmd, want):
+		return c, p.errorf(f["cmd"], path+".cmd", "no {port} in %q: the suite starts its server on a free port and puts {host} and {port} there", c.cmd)
+	}
+	if v := f["dir"]; v != nil {
+		if c.dir, err = p.dirField(v, path+".dir"); err != nil {
+			return c, err
+		}
+	}
+	if v := f["env"]; v != nil {
+		env, err := p.env(v, path+".env")
+		if err != nil {
+			return c, err
+		}
+		c.env = append(c.env, env...)
+	}
+	return c, nil
 }
 
 // server reads how to start one server of impl.

@@ -50,6 +50,8 @@ implementations:
     servers:
       welcome:
         cmd: exec socat TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo "$BANNER"'
+    clients:
+      welcome: {cmd: "socat -u TCP:{host}:{port} -"}
 
   - name: rust
     language: Rust
@@ -119,13 +121,14 @@ func TestNewUsersManifestAndItsShards(t *testing.T) {
 	// Only the protocols some row names are columns; a row's other
 	// cells are not its own.
 	for _, want := range []string{
-		"implementation    echo     welcome  greeter  greeter-udp  echo-udp\n",
-		"tiny              -        passed   error    -            -       \n",
-		"python            passed   -        passed   passed       passed  \n",
-		"socat             -        failed   -        -            -       \n",
-		"rust              error    -        -        -            -       \n",
+		"implementation    echo     welcome  greeter  greeter-udp  echo-udp  welcome-client\n",
+		"tiny              -        passed   error    -            -         -             \n",
+		"python            passed   -        passed   passed       passed    -             \n",
+		"socat             -        failed   -        -            -         failed        \n",
+		"rust              error    -        -        -            -         -             \n",
 		"tiny: greeter could not be checked: command \"/usr/bin/python3 greeter.py ",
 		"socat: FAIL welcome-1 sends the banner to a client that sends nothing: wrong bytes: ",
+		"socat: FAIL welcome-client-5 fails clearly, within 2 s, when the server resets the connection: protocol violation: the client exited with status 0 after the server's reset",
 		"rust: could not be checked: " + manifest + ":" + strconv.Itoa(lineOf(newUsersManifest, "exit 101")) + ": implementations[3].build: \"echo 'error[E0425]: cannot find value in this scope' >&2; exit 101\" failed (exit status 101): error[E0425]: cannot find value in this scope (log: " + whole + "/rust.log)\n",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -143,7 +146,7 @@ func TestNewUsersManifestAndItsShards(t *testing.T) {
 	if tiny.Language != "Python" || !slices.Equal(tiny.Cells, []string{"welcome", "greeter"}) || tiny.Result.Protocols[0].Target != "/usr/bin/python3 welcome.py {port}" {
 		t.Errorf("the tiny row: %+v", tiny)
 	}
-	if md, err := os.ReadFile(filepath.Join(whole, "summary.md")); err != nil || !strings.Contains(string(md), "| tiny | - | ✅ passed | ❌ error | - | - |\n") {
+	if md, err := os.ReadFile(filepath.Join(whole, "summary.md")); err != nil || !strings.Contains(string(md), "| tiny | - | ✅ passed | ❌ error | - | - | - |\n") {
 		t.Errorf("summary.md:\n%s", md)
 	}
 
@@ -155,8 +158,8 @@ func TestNewUsersManifestAndItsShards(t *testing.T) {
 		t.Errorf("--config --impl tiny --protocol welcome: exit status %d\n%s%s", code, stdout, stderr)
 	}
 
-	// The same servers in three shards: 8 cells, so shard 2 begins and
-	// shard 3 ends within the python row.
+	// The same servers and client in three shards: 9 cells, so shard 1
+	// ends and shard 2 begins within the python row.
 	var dirs []string
 	for _, shard := range []string{"1/3", "2/3", "3/3"} {
 		dir := filepath.Join(t.TempDir(), "shard")
@@ -167,13 +170,13 @@ func TestNewUsersManifestAndItsShards(t *testing.T) {
 	if data, err := os.ReadFile(filepath.Join(dirs[1], "report.json")); err != nil || json.Unmarshal(data, &shard2) != nil {
 		t.Fatalf("shard 2's report.json: %v", err)
 	}
-	if names := rowNames(shard2); shard2.Shard != "2/3" || !slices.Equal(names, []string{"python"}) || !slices.Equal(shard2.Rows[0].Cells, []string{"echo", "greeter", "greeter-udp"}) {
+	if names := rowNames(shard2); shard2.Shard != "2/3" || !slices.Equal(names, []string{"python"}) || !slices.Equal(shard2.Rows[0].Cells, []string{"greeter", "greeter-udp", "echo-udp"}) {
 		t.Errorf("shard 2/3 checked %q, %+v", names, shard2.Rows)
 	}
 	merged := filepath.Join(t.TempDir(), "merged")
 	// In any order.
 	code, mergeOut, mergeErr := runCommand(t, time.Minute, nil, "merge", "--reports", merged, dirs[2], dirs[0], dirs[1])
-	if code != exitFail || !strings.Contains(mergeOut, "tiny              -        passed   error    -            -       \n") {
+	if code != exitFail || !strings.Contains(mergeOut, "tiny              -        passed   error    -            -         -             \n") {
 		t.Errorf("merge: exit status %d\n%s%s", code, mergeOut, mergeErr)
 	}
 	for _, name := range []string{"summary.md", "report.json", "junit.xml", "index.html", "python.json", "python.junit.xml"} {
@@ -262,7 +265,7 @@ func TestManifestMistakes(t *testing.T) {
 		{"unknown field", `greeter: {cmd: "/usr/bin/python3 greeter.py`, `greeter: {comand: "/usr/bin/python3 greeter.py`,
 			"implementations[0].servers.greeter.comand: unknown field (known here: cmd, image, port, addr, dir, env, profile)", ""},
 		{"unknown field of an implementation", "language: shell", "lang: shell",
-			"implementations[2].lang: unknown field (known here: name, language, impl, dir, build, env, servers)", ""},
+			"implementations[2].lang: unknown field (known here: name, language, impl, dir, build, env, servers, clients)", ""},
 		{"unknown protocol", "greeter-udp:", "greeter_udp:",
 			"implementations[1].servers.greeter_udp: unknown protocol (known: " + strings.Join(specs.Protocols(), ", ") + ")", ""},
 		{"no way to start", `echo: {cmd: "target/release/echo {port}"}`, `echo: {env: {RUST_LOG: debug}}`,
@@ -280,13 +283,21 @@ func TestManifestMistakes(t *testing.T) {
 		{"unknown impl", "language: Rust", "impl: rust",
 			`implementations[3].impl: "rust" is none of this project's implementations (go, python, c)`, ""},
 		{"no name", "  - name: socat\n", "  - nickname: socat\n",
-			"implementations[2].nickname: unknown field (known here: name, language, impl, dir, build, env, servers)", "nickname"},
+			"implementations[2].nickname: unknown field (known here: name, language, impl, dir, build, env, servers, clients)", "nickname"},
 		{"no such dir", "dir: tiny", "dir: tinny",
 			"implementations[0].dir: no directory DIR/tinny", ""},
 		{"no such profile", "profile: tiny/dialect.yaml", "profile: tiny/dialect.yml",
 			"implementations[0].servers.welcome.profile: open DIR/tiny/dialect.yml: no such file or directory", ""},
 		{"a server twice", "      echo-udp:", "      echo:",
 			"implementations[1].servers.echo: given twice", "echo_udp.py"},
+		{"a client without {port}", `welcome: {cmd: "socat -u TCP:{host}:{port} -"}`, `welcome: {cmd: "socat -u TCP:localhost:7000 -"}`,
+			`implementations[2].clients.welcome.cmd: no {port} in "socat -u TCP:localhost:7000 -": the suite starts its server on a free port and puts {host} and {port} there`, ""},
+		{"an HTTP client without {url}", `welcome: {cmd: "socat -u TCP:{host}:{port} -"}`, `http-hello: {cmd: "curl {host}:{port}"}`,
+			`implementations[2].clients.http-hello.cmd: no {url} in "curl {host}:{port}": an HTTP client is given the URL to fetch`, ""},
+		{"a client of a protocol without a client contract", `welcome: {cmd: "socat -u TCP:{host}:{port} -"}`, `timestamp-echo: {cmd: "nc {host} {port}"}`,
+			"implementations[2].clients.timestamp-echo: no client contract for this protocol (clients: " + strings.Join(clientNames(), ", ") + "; the timestamp echo's client is an echo client)", ""},
+		{"a client in an image", `welcome: {cmd: "socat -u TCP:{host}:{port} -"}`, `welcome: {image: my-client, port: 7}`,
+			"implementations[2].clients.welcome.image: unknown field (known here: cmd, dir, env)", ""},
 		{"not YAML", `greeter: {cmd: "/usr/bin/python3 greeter.py {port}"}`, `greeter: {cmd: "/usr/bin/python3 greeter.py {port}"`,
 			"did not find expected ',' or '}'", ""},
 	} {
