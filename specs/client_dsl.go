@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,6 +88,25 @@ func (s *ClientSession) ServeUDP(script func(srv *suite.ScriptedUDPServer) error
 // returns how it went once it has exited or been killed.
 func (s *ClientSession) Run(ctx SpecContext, addr string, stdin []byte) *suite.ClientRun {
 	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, Within: clientRunTimeout})
+}
+
+// RunHeld is Run with the end of stdin held back: the client reads stdin
+// at once, and EOF only once ends is closed (see StdinEnd).
+func (s *ClientSession) RunHeld(ctx SpecContext, addr string, stdin []byte, ends <-chan struct{}) *suite.ClientRun {
+	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, StdinEnds: ends, Within: clientRunTimeout})
+}
+
+// StdinEnd is an end of stdin for RunHeld, and the function that ends it,
+// which the check's server calls when its script says so (once or more).
+func (s *ClientSession) StdinEnd() (ends <-chan struct{}, end func()) {
+	ch := make(chan struct{})
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			s.tr.Note("client", "its stdin ends (EOF)")
+			close(ch)
+		})
+	}
 }
 
 // RunURL runs an HTTP client once with url.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -28,6 +29,35 @@ type Invocation struct {
 	URL    string // for an HTTP client: http://host:port/path
 	Stdin  []byte
 	Within time.Duration // how long it may run
+	// StdinEnds, when not nil, holds back the end of stdin: the client
+	// reads Stdin at once, and EOF only once StdinEnds is closed (or the
+	// run is over), as when a user types a line, waits for the answer,
+	// and only then presses Ctrl-D.
+	StdinEnds <-chan struct{}
+}
+
+// stdin is what the client reads on its standard input during a run that
+// ends with ctx: inv.Stdin, then EOF, held back as inv.StdinEnds says.
+func (inv Invocation) stdin(ctx context.Context) io.Reader {
+	r := bytes.NewReader(inv.Stdin)
+	if inv.StdinEnds == nil {
+		return r
+	}
+	return io.MultiReader(r, heldEOF{ends: inv.StdinEnds, ctx: ctx})
+}
+
+// heldEOF is an end of input that comes once ends is closed or ctx ends.
+type heldEOF struct {
+	ends <-chan struct{}
+	ctx  context.Context
+}
+
+func (h heldEOF) Read([]byte) (int, error) {
+	select {
+	case <-h.ends:
+	case <-h.ctx.Done():
+	}
+	return 0, io.EOF
 }
 
 // host and port split inv.Addr.
@@ -121,11 +151,17 @@ func runClient(ctx context.Context, name string, inv Invocation, cmd *exec.Cmd) 
 	runCtx, cancel := context.WithTimeout(ctx, inv.Within)
 	defer cancel()
 	var out, errOut cappedBuffer
+	stdin, err := pipeStdin(inv.stdin(runCtx))
+	if err != nil {
+		run.Err = err
+		return run
+	}
 	p, err := StartProcess(runCtx, cmd,
-		WithStdin(bytes.NewReader(inv.Stdin)),
+		WithStdin(stdin),
 		WithOutput(&out, &errOut),
 		WithBufferLimit(0), WithOutputLimit(0),
 		WithStopGrace(0))
+	stdin.Close() // the client has its own copy; ours would keep the pipe open
 	if err != nil {
 		run.Err = err
 		return run
@@ -142,6 +178,25 @@ func runClient(ctx context.Context, name string, inv Invocation, cmd *exec.Cmd) 
 		run.ExitCode = ps.ExitCode()
 	}
 	return run
+}
+
+// pipeStdin returns the read end of a pipe that a goroutine fills from
+// stdin, then closes: the client process's standard input. exec's own
+// copying goroutine (for a stdin that is no file) would do the same, but
+// Wait waits for it, and with the end of stdin held back it would keep
+// Wait waiting after the client had exited. Ours ends when stdin does
+// (with the run at the latest), or when the client is gone and the pipe
+// breaks.
+func pipeStdin(stdin io.Reader) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		io.Copy(w, stdin)
+		w.Close()
+	}()
+	return r, nil
 }
 
 // A ClientMain is a client written as a Go function with the shape of a
@@ -172,7 +227,7 @@ func (c *clientFunc) Run(ctx context.Context, inv Invocation) *ClientRun {
 	runCtx, cancel := context.WithTimeout(ctx, inv.Within)
 	defer cancel()
 	var out, errOut cappedBuffer
-	code := c.main(runCtx, args, bytes.NewReader(inv.Stdin), &out, &errOut)
+	code := c.main(runCtx, args, inv.stdin(runCtx), &out, &errOut)
 	run.Duration = time.Since(run.Started)
 	run.Stdout, run.Stderr = out.Bytes(), errOut.Bytes()
 	if errors.Is(runCtx.Err(), context.DeadlineExceeded) {
