@@ -218,7 +218,7 @@ func TestPresumptions(t *testing.T) {
 // fix, each a sentence or more, and a real failure recorded from a faulty
 // server that breaks it (what `conformance explain ID` prints).
 func TestEveryClauseIsExplained(t *testing.T) {
-	for _, p := range Protocols() {
+	for _, p := range append(Protocols(), ClientProtocols()...) {
 		clauses, err := Clauses(p)
 		if err != nil {
 			t.Errorf("%s: %v", p, err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,11 +90,23 @@ func (s *ClientSession) Run(ctx SpecContext, addr string, stdin []byte) *suite.C
 	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, Within: clientRunTimeout})
 }
 
-// RunIdle runs the client once, as Run does, but keeps its standard input
-// open after stdin until idle is closed (or the run ends): a user who has
-// typed stdin and is idle.
-func (s *ClientSession) RunIdle(ctx SpecContext, addr string, stdin []byte, idle <-chan struct{}) *suite.ClientRun {
-	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, StdinOpen: idle, Within: clientRunTimeout})
+// RunHeld is Run with the end of stdin held back: the client reads stdin
+// at once, and EOF only once ends is closed (see StdinEnd).
+func (s *ClientSession) RunHeld(ctx SpecContext, addr string, stdin []byte, ends <-chan struct{}) *suite.ClientRun {
+	return s.run(ctx, suite.Invocation{Addr: addr, Stdin: stdin, StdinEnds: ends, Within: clientRunTimeout})
+}
+
+// StdinEnd is an end of stdin for RunHeld, and the function that ends it,
+// which the check's server calls when its script says so (once or more).
+func (s *ClientSession) StdinEnd() (ends <-chan struct{}, end func()) {
+	ch := make(chan struct{})
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			s.tr.Note("client", "its stdin ends (EOF)")
+			close(ch)
+		})
+	}
 }
 
 // RunURL runs an HTTP client once with url.

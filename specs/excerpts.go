@@ -8,13 +8,13 @@ import (
 )
 
 // An Excerpt is a real failure of one clause: the start of the message of
-// a check that failed when the suite ran against a faulty server that
-// breaks the clause (fixtures/faulty). `conformance explain` shows it, so
+// a check that failed when the suite ran against a faulty server or client
+// that breaks the clause (fixtures/faulty). `conformance explain` shows it, so
 // that a learner sees what the failure looks like before meeting it.
 type Excerpt struct {
 	Clause string `json:"clause"` // e.g. "echo-4"
-	Fault  string `json:"fault"`  // the faulty server it was recorded from
-	Defect string `json:"defect"` // that server's defect, in one sentence
+	Fault  string `json:"fault"`  // the faulty server or client it was recorded from
+	Defect string `json:"defect"` // its defect, in one sentence
 	Check  string `json:"check"`  // the check that failed
 	// Message is the first lines of the diagnosis and of the transcript,
 	// each line cut short; its times, ports and timestamps are those of
@@ -24,7 +24,8 @@ type Excerpt struct {
 
 // ExcerptsFile is where the excerpts are kept, relative to this package.
 // They are recorded, not written: `go test ./fixtures/faulty -run
-// TestFailureExcerpts -update` runs the faulty servers and rewrites it.
+// TestFailureExcerpts -update` runs the faulty servers and clients and
+// rewrites it.
 const ExcerptsFile = "excerpts.json"
 
 //go:embed excerpts.json

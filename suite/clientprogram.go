@@ -25,32 +25,39 @@ type ClientProgram interface {
 
 // An Invocation is what one run of a client is given.
 type Invocation struct {
-	Addr  string // the server's host:port
-	URL   string // for an HTTP client: http://host:port/path
-	Stdin []byte
-	// StdinOpen, when not nil, keeps stdin open after Stdin until it is
-	// closed, as a user who has typed Stdin and is idle: for a client
-	// that must act on what the server sends meanwhile.
-	StdinOpen <-chan struct{}
-	Within    time.Duration // how long it may run
+	Addr   string // the server's host:port
+	URL    string // for an HTTP client: http://host:port/path
+	Stdin  []byte
+	Within time.Duration // how long it may run
+	// StdinEnds, when not nil, holds back the end of stdin: the client
+	// reads Stdin at once, and EOF only once StdinEnds is closed (or the
+	// run is over), as when a user types a line, waits for the answer,
+	// and only then presses Ctrl-D.
+	StdinEnds <-chan struct{}
 }
 
-// stdin is the client's standard input: Stdin, then EOF, or, with
-// StdinOpen, EOF only once StdinOpen is closed (or ctx is done).
+// stdin is what the client reads on its standard input during a run that
+// ends with ctx: inv.Stdin, then EOF, held back as inv.StdinEnds says.
 func (inv Invocation) stdin(ctx context.Context) io.Reader {
-	if inv.StdinOpen == nil {
-		return bytes.NewReader(inv.Stdin)
+	r := bytes.NewReader(inv.Stdin)
+	if inv.StdinEnds == nil {
+		return r
 	}
-	r, w := io.Pipe()
-	go func() {
-		w.Write(inv.Stdin)
-		select {
-		case <-inv.StdinOpen:
-		case <-ctx.Done():
-		}
-		w.Close()
-	}()
-	return r
+	return io.MultiReader(r, heldEOF{ends: inv.StdinEnds, ctx: ctx})
+}
+
+// heldEOF is an end of input that comes once ends is closed or ctx ends.
+type heldEOF struct {
+	ends <-chan struct{}
+	ctx  context.Context
+}
+
+func (h heldEOF) Read([]byte) (int, error) {
+	select {
+	case <-h.ends:
+	case <-h.ctx.Done():
+	}
+	return 0, io.EOF
 }
 
 // host and port split inv.Addr.
@@ -64,7 +71,7 @@ type ClientRun struct {
 	Command  string  // what ran, with the address put in
 	Stdout   []byte  // the first maxProgramOutput bytes
 	Printed  []Write // when each write to stdout came
-	Stderr   []byte  // the first maxProgramOutput bytes
+	Stderr   []byte  // likewise
 	ExitCode int     // -1 when it did not exit on its own
 	TimedOut bool    // it was killed after Invocation.Within
 	Started  time.Time
@@ -181,25 +188,20 @@ func runClient(ctx context.Context, name string, inv Invocation, cmd *exec.Cmd) 
 	runCtx, cancel := context.WithTimeout(ctx, inv.Within)
 	defer cancel()
 	var out, errOut cappedBuffer
-	stdin := WithStdin(bytes.NewReader(inv.Stdin))
-	if inv.StdinOpen != nil {
-		// A pipe of our own, not a reader for exec to copy: exec would
-		// wait for its copy to end before it reported the exit.
-		stdin = WithStdinPipe()
-	}
-	p, err := StartProcess(runCtx, cmd, stdin,
-		WithOutput(&out, &errOut),
-		WithBufferLimit(0), WithOutputLimit(0),
-		WithStopGrace(0))
+	stdin, err := pipeStdin(inv.stdin(runCtx))
 	if err != nil {
 		run.Err = err
 		return run
 	}
-	if inv.StdinOpen != nil {
-		go func() {
-			io.Copy(p.Stdin(), inv.stdin(runCtx))
-			p.Stdin().Close()
-		}()
+	p, err := StartProcess(runCtx, cmd,
+		WithStdin(stdin),
+		WithOutput(&out, &errOut),
+		WithBufferLimit(0), WithOutputLimit(0),
+		WithStopGrace(0))
+	stdin.Close() // the client has its own copy; ours would keep the pipe open
+	if err != nil {
+		run.Err = err
+		return run
 	}
 	p.Wait()
 	p.Stop() // the children it left behind
@@ -213,6 +215,25 @@ func runClient(ctx context.Context, name string, inv Invocation, cmd *exec.Cmd) 
 		run.ExitCode = ps.ExitCode()
 	}
 	return run
+}
+
+// pipeStdin returns the read end of a pipe that a goroutine fills from
+// stdin, then closes: the client process's standard input. exec's own
+// copying goroutine (for a stdin that is no file) would do the same, but
+// Wait waits for it, and with the end of stdin held back it would keep
+// Wait waiting after the client had exited. Ours ends when stdin does
+// (with the run at the latest), or when the client is gone and the pipe
+// breaks.
+func pipeStdin(stdin io.Reader) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		io.Copy(w, stdin)
+		w.Close()
+	}()
+	return r, nil
 }
 
 // A ClientMain is a client written as a Go function with the shape of a

@@ -340,13 +340,13 @@ func (b *tailBuffer) String() string {
 }
 
 // maxProgramOutput bounds what RunProgram and a client run keep of a
-// program's output: more than the 1 MiB an echo client prints.
-const maxProgramOutput = 2 << 20
+// program's output: more than the 8 MiB an echo client prints.
+const maxProgramOutput = 10 << 20
 
 // RunProgram runs a real client program (curl, nc, a browser) with stdin,
 // in its own process group, killed with all its children when it does not
 // finish within the given time or when ctx is cancelled. It returns what it
-// wrote to stdout and stderr (the first 2 MiB of each); the error says how
+// wrote to stdout and stderr (the first 10 MiB of each); the error says how
 // it ended when not well.
 func RunProgram(ctx context.Context, within time.Duration, stdin []byte, name string, args ...string) (stdout, stderr []byte, err error) {
 	runCtx, cancel := context.WithTimeout(ctx, within)

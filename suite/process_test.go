@@ -184,7 +184,7 @@ func TestRunProgram(t *testing.T) {
 		t.Errorf("got %v, want it failed", err)
 	}
 
-	out, _, err = RunProgram(ctx, 5*time.Second, nil, "head", "-c", "3000000", "/dev/zero")
+	out, _, err = RunProgram(ctx, 5*time.Second, nil, "head", "-c", strconv.Itoa(maxProgramOutput+1000), "/dev/zero")
 	if err != nil || len(out) != maxProgramOutput {
 		t.Errorf("got %d bytes, %v; want the first %d", len(out), err, maxProgramOutput)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -56,9 +57,9 @@ func runClient(o options, stdout, stderr io.Writer) int {
 	if c, ok := o.row.clientOf(p); ok {
 		client = c
 	} else if o.cmdline != "" {
-		if program := strings.Fields(o.cmdline)[0]; !strings.ContainsAny(program, "=$'\"") {
-			// Every check would fail the same way ("not found", status
-			// 127): say it once, as a run that could not be checked.
+		// Every check would fail the same way ("not found", status 127):
+		// say it once, as a run that could not be checked.
+		if program := commandProgram(o.cmdline); program != "" {
 			if _, err := exec.LookPath(program); err != nil {
 				fmt.Fprintf(stderr, "conformance: cannot run the client: %v\n", err)
 				return exitUsage
@@ -86,4 +87,20 @@ func runClient(o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout)
 	}
 	return finish(res, o, !part, stdout, stderr)
+}
+
+// commandProgram is the program a simple shell command line runs: its
+// first word after "exec" and VAR=value assignments; "" when the line is
+// not that simple (quotes, expansions, a builtin other than exec).
+func commandProgram(cmdline string) string {
+	for _, word := range strings.Fields(cmdline) {
+		switch {
+		case word == "exec" || strings.Contains(word, "="):
+			continue
+		case strings.ContainsAny(word, "$'\"`(){};&|<>") || slices.Contains([]string{"cd", ".", "source", "eval", "set", "export"}, word):
+			return ""
+		}
+		return word
+	}
+	return ""
 }

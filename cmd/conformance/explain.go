@@ -56,7 +56,11 @@ func explainClause(c specs.Clause, w io.Writer) {
 	section(w, "The classic mistake", c.Mistake)
 	fmt.Fprintln(w, "\nWhat the failure looks like")
 	if e, ok := specs.FailureExcerpt(c.ID); ok {
-		fmt.Fprint(w, wrap(fmt.Sprintf("Against the faulty server %s, which %s, this check failed: %s", e.Fault, e.Defect, e.Check), "  "))
+		kind := "server"
+		if specs.IsClient(c.Protocol) {
+			kind = "client"
+		}
+		fmt.Fprint(w, wrap(fmt.Sprintf("Against the faulty %s %s, which %s, this check failed: %s", kind, e.Fault, e.Defect, e.Check), "  "))
 		fmt.Fprintln(w)
 		for _, line := range strings.Split(e.Message, "\n") {
 			fmt.Fprintln(w, strings.TrimRight("    "+line, " "))

@@ -93,7 +93,7 @@ func TestExplainProtocol(t *testing.T) {
 
 // Every clause and every protocol is explained in full: nothing missing.
 func TestExplainEverything(t *testing.T) {
-	for _, p := range specs.Protocols() {
+	for _, p := range append(specs.Protocols(), specs.ClientProtocols()...) {
 		names := []string{p}
 		clauses, err := specs.Clauses(p)
 		if err != nil {

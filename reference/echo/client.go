@@ -6,7 +6,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/socketspec/conformance/reference/internal/clientio"
+	"github.com/socketspec/conformance/reference/clientio"
 )
 
 // Client is the reference echo client (specs/echo-client.md): echo-client

@@ -6,7 +6,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/socketspec/conformance/reference/internal/clientio"
+	"github.com/socketspec/conformance/reference/clientio"
 )
 
 // MaxDatagram is the most a client sends in one datagram: the largest UDP

@@ -5,7 +5,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/socketspec/conformance/reference/internal/clientio"
+	"github.com/socketspec/conformance/reference/clientio"
 )
 
 // Client is the reference greeting client (specs/greeter-client.md):

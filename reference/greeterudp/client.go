@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/socketspec/conformance/reference/internal/clientio"
+	"github.com/socketspec/conformance/reference/clientio"
 )
 
 // Client is the reference UDP greeting client

@@ -5,11 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 
-	"github.com/socketspec/conformance/reference/internal/clientio"
+	"github.com/socketspec/conformance/reference/clientio"
 )
 
 // Client is the reference HTTP client (specs/http-hello-client.md):
@@ -19,16 +17,9 @@ import (
 // the connection open does not keep it waiting.
 func Client(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	const name = "http-client"
-	if len(args) != 1 {
-		return clientio.Failf(stderr, name, "usage: %s http://HOST:PORT/PATH", name)
-	}
-	u, err := url.Parse(args[0])
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return clientio.Failf(stderr, name, "%q is not an http:// URL", args[0])
-	}
-	addr := u.Host
-	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), "80")
+	u, addr, status := clientio.URL(name, args, stderr)
+	if u == nil {
+		return status
 	}
 	conn, err := clientio.Dial(ctx, "tcp", addr)
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/socketspec/conformance/reference/internal/clientio"
+	"github.com/socketspec/conformance/reference/clientio"
 )
 
 // Client is the reference welcome client (specs/welcome-client.md):

@@ -2,6 +2,8 @@
 // with a bound, reading with an idle timeout, and failing with one line on
 // stderr. Each client is a function with the shape of a main (see
 // suite.ClientMain), so that the specs can run it in their own process.
+// The faulty clients of fixtures/faulty, each a reference client with one
+// fault, use it too.
 package clientio
 
 import (
@@ -10,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"syscall"
 	"time"
 )
@@ -62,6 +65,25 @@ type IdleReader struct{ Conn net.Conn }
 func (r IdleReader) Read(p []byte) (int, error) {
 	r.Conn.SetReadDeadline(time.Now().Add(IdleTimeout))
 	return r.Conn.Read(p)
+}
+
+// URL reads an HTTP client's URL argument: the URL, and the address to
+// connect to (port 80 when the URL names none). On failure it has said why
+// on stderr, as NAME: ..., and returns a nil URL and the exit status to
+// end with.
+func URL(name string, args []string, stderr io.Writer) (u *url.URL, addr string, status int) {
+	if len(args) != 1 {
+		return nil, "", Failf(stderr, name, "usage: %s http://HOST:PORT/PATH", name)
+	}
+	u, err := url.Parse(args[0])
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, "", Failf(stderr, name, "%q is not an http:// URL", args[0])
+	}
+	addr = u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "80")
+	}
+	return u, addr, 0
 }
 
 // Connect reads a client's HOST PORT arguments and connects to them over
