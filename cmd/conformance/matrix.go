@@ -131,14 +131,19 @@ func runMatrix(o options, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "checking %d implementations of %s, %d cells%s, one implementation after another\n", len(rows), o.manifest.path, cells, of)
 	matrix := suite.Matrix{Protocols: o.manifest.protocols(), Shard: o.shard.String()}
 	var junit reporters.JUnitTestSuites
+	status := newProgress(stdout, cells)
 	for _, row := range rows {
 		if ctx.Err() != nil {
 			break // interrupted: the rows checked so far are reported
 		}
-		r, suites := checkRow(ctx, o, engine, row)
+		status.startRow(row.name)
+		rowStart := time.Now()
+		r, suites := checkRow(ctx, o, engine, row, status)
+		status.println("%s: %s (%.1f s)", row.name, rowSummary(r), time.Since(rowStart).Seconds())
 		matrix.Rows = append(matrix.Rows, r)
 		addSuites(&junit, suites, func(name string) string { return row.name + ": " + name })
 	}
+	status.stop()
 	if engine != nil {
 		engine.RemoveLeftovers(context.Background()) // of a cell that was killed
 	}
@@ -160,6 +165,31 @@ func runMatrix(o options, stdout, stderr io.Writer) int {
 	return exitPass
 }
 
+// rowSummary counts a checked row's cells by verdict: "15 cells: 14
+// passed, 1 failed", or says why it has none.
+func rowSummary(r suite.MatrixRow) string {
+	switch {
+	case r.Skipped != "":
+		return "skipped: " + r.Skipped
+	case r.Error != "" && r.Result == nil:
+		return "could not be checked: " + r.Error
+	}
+	counts := map[string]int{}
+	var order []string
+	for _, p := range r.Cells {
+		v := r.Cell(p)
+		if counts[v] == 0 {
+			order = append(order, v)
+		}
+		counts[v]++
+	}
+	var parts []string
+	for _, v := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[v], v))
+	}
+	return fmt.Sprintf("%d cells: %s", len(r.Cells), strings.Join(parts, ", "))
+}
+
 // slug turns an implementation's name into a file name: "c (local)" is
 // "c-local".
 func slug(name string) string {
@@ -172,7 +202,7 @@ var unsafeInName = regexp.MustCompile(`[^A-Za-z0-9._]+`)
 // of this project's), then checks its cells, each in a child process of
 // this command. Its output goes to the row's log; it writes the row's JSON
 // and JUnit reports beside it, and returns the row and its JUnit suites.
-func checkRow(ctx context.Context, o options, engine *containers.Engine, row matrixRow) (suite.MatrixRow, reporters.JUnitTestSuites) {
+func checkRow(ctx context.Context, o options, engine *containers.Engine, row matrixRow, status *progress) (suite.MatrixRow, reporters.JUnitTestSuites) {
 	out := suite.MatrixRow{Implementation: row.name, Language: row.language, Cells: row.cells}
 	var junit reporters.JUnitTestSuites
 	if row.docker() && engine == nil {
@@ -201,7 +231,7 @@ func checkRow(ctx context.Context, o options, engine *containers.Engine, row mat
 		}
 		return args
 	}
-	outcomes, err := checkEach(ctx, row.cells, args, log, log)
+	outcomes, err := checkEach(ctx, row.cells, args, log, log, func(c childOutcome) { status.cellDone(c.code != exitPass) })
 	if err != nil {
 		out.Error = err.Error()
 		return out, junit

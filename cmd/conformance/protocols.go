@@ -47,7 +47,7 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 		printDialect(stdout, o)
 	}
 	start := time.Now()
-	outcomes, err := checkEach(ctx, o.protocols, func(p string) []string { return childArgs(o, p) }, stdout, stderr)
+	outcomes, err := checkEach(ctx, o.protocols, func(p string) []string { return childArgs(o, p) }, stdout, stderr, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
 		return exitUsage
@@ -113,8 +113,9 @@ func (oc protocolOutcome) addTo(res *suite.Result) {
 
 // checkEach checks each protocol in a child process of this command, all
 // at once, args(p) being the flags of p's child, and passes their output
-// on in protocol order (see relay).
-func checkEach(ctx context.Context, protocols []string, args func(p string) []string, stdout, stderr io.Writer) ([]protocolOutcome, error) {
+// on in protocol order (see relay). done, when not nil, is told of each
+// child as it ends.
+func checkEach(ctx context.Context, protocols []string, args func(p string) []string, stdout, stderr io.Writer, done func(childOutcome)) ([]protocolOutcome, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -136,6 +137,9 @@ func checkEach(ctx context.Context, protocols []string, args func(p string) []st
 				args: args(p), base: filepath.Join(dir, p), env: []string{partEnv + "=1"},
 				stdout: out.writer(i, 0), stderr: io.MultiWriter(out.writer(i, 1), &said[i]),
 			})
+			if done != nil {
+				done(outcomes[i].childOutcome)
+			}
 		})
 	}
 	wg.Wait()
