@@ -5,7 +5,7 @@
 //	            --impl IMPL [--local] | --image IMAGE --port N)
 //	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [--html FILE]
 //	            [--transcripts failed|all] [-v]
-//	conformance --client --protocol NAME (--cmd 'CLIENT {host} {port}' | --impl go) [flags]
+//	conformance --client --protocol NAME|all (--cmd 'CLIENT {host} {port}' | --impl IMPL [--local]) [flags]
 //	conformance --matrix [--reports DIR] [--transcripts failed|all]
 //	conformance explain CLAUSE-ID|PROTOCOL
 //
@@ -251,6 +251,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   conformance --protocol NAME --image IMAGE --port N       a server in your container image
   conformance --protocol NAME|all --impl %s [--local]   this project's implementations
   conformance --client --protocol NAME --cmd 'CLIENT {host} {port}'   a client (HTTP: {url}), run per check
+  conformance --client --protocol NAME|all --impl %[1]s [--local]   this project's clients
   conformance --matrix                                     every implementation, every protocol
   conformance --list [--protocol NAME]                     the clauses
   conformance explain CLAUSE-ID|PROTOCOL                   a clause or protocol, for a learner:
@@ -278,7 +279,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	transcripts := fs.String("transcripts", "failed", "which checks' transcripts the JSON and HTML reports keep: `failed` (and warned) or all")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
-	fs.BoolVar(&o.client, "client", false, "check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl go")
+	fs.BoolVar(&o.client, "client", false, fmt.Sprintf("check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl %s, this project's clients (%s in a container per check, or with --local as local processes)", strings.Join(implNames(), "|"), andList(containers.Names())))
 	fs.BoolVar(&o.matrix, "matrix", false, fmt.Sprintf("check every implementation (%s; in containers and locally) against every protocol", strings.Join(implNames(), ", ")))
 	fs.StringVar(&o.reports, "reports", "reports", "with --matrix: write summary.md, report.json, junit.xml and index.html to `DIR`")
 	if err := fs.Parse(args); err != nil {

@@ -35,14 +35,22 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 	defer stop()
 	// What the children share is made once, before they start (the local
 	// programs' build, the container image): each child then finds it done.
-	if !o.client { // a client run starts its own servers, per check
+	prepare := func() (func(), error) {
 		_, release, err := newTargets(ctx, o, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "conformance: %v\n", err)
-			return exitUsage
-		}
-		release()
+		return release, err
 	}
+	if o.client { // a client run starts its own servers, per check
+		prepare = func() (func(), error) {
+			_, release, err := newClients(ctx, o, stderr)
+			return release, err
+		}
+	}
+	release, err := prepare()
+	if err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		return exitUsage
+	}
+	release()
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)

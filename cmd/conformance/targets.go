@@ -64,12 +64,8 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			targets[p] = t
 		}
 	case o.local:
-		impl, _ := containers.FindImpl(o.impl)
-		root, err := containers.RepoRoot()
+		impl, root, err := builtImpl(ctx, o, log)
 		if err != nil {
-			return nil, release, err
-		}
-		if err := impl.BuildLocal(ctx, root, log); err != nil {
 			return nil, release, err
 		}
 		for _, p := range o.protocols {
@@ -80,29 +76,18 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			targets[p] = suite.Command(specs.Network(p), cmdline)
 		}
 	default: // a container: one of ours, or the user's image
-		engine, err := containers.Connect(ctx)
+		engine, err := connectEngine(ctx, o, log)
 		if err != nil {
-			if impl, ok := containers.FindImpl(o.impl); ok {
-				err = fmt.Errorf("%v (to check the %s implementation without Docker: --impl %s --local)", err, impl.Name, impl.Name)
-			}
 			return nil, release, err
 		}
 		release = func() { engine.Close() }
-		if n, err := engine.RemoveLeftovers(ctx); err == nil && n > 0 {
-			fmt.Fprintf(log, "conformance: removed %d container(s) left over by an earlier run\n", n)
-		}
 		if o.image != "" {
 			for _, p := range o.protocols {
 				targets[p] = engine.Target(o.image, o.image, specs.Network(p), o.port, nil, "", false)
 			}
 			break
 		}
-		impl, _ := containers.FindImpl(o.impl)
-		root, err := containers.RepoRoot()
-		if err != nil {
-			return nil, release, err
-		}
-		image, err := engine.EnsureImage(ctx, root, impl, log)
+		impl, image, err := implImage(ctx, engine, o, log)
 		if err != nil {
 			return nil, release, err
 		}
@@ -113,4 +98,43 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 		}
 	}
 	return targets, release, nil
+}
+
+// builtImpl is --impl's implementation, its local programs built (for
+// --local), and the repository root they are in.
+func builtImpl(ctx context.Context, o options, log io.Writer) (containers.Impl, string, error) {
+	impl, _ := containers.FindImpl(o.impl)
+	root, err := containers.RepoRoot()
+	if err != nil {
+		return impl, "", err
+	}
+	return impl, root, impl.BuildLocal(ctx, root, log)
+}
+
+// connectEngine connects to the Docker engine, and removes the containers
+// of earlier runs that are gone.
+func connectEngine(ctx context.Context, o options, log io.Writer) (*containers.Engine, error) {
+	engine, err := containers.Connect(ctx)
+	if err != nil {
+		if impl, ok := containers.FindImpl(o.impl); ok {
+			err = fmt.Errorf("%v (to check the %s implementation without Docker: --impl %s --local)", err, impl.Name, impl.Name)
+		}
+		return nil, err
+	}
+	if n, err := engine.RemoveLeftovers(ctx); err == nil && n > 0 {
+		fmt.Fprintf(log, "conformance: removed %d container(s) left over by an earlier run\n", n)
+	}
+	return engine, nil
+}
+
+// implImage is --impl's implementation and its image, built unless an
+// image of its current sources exists.
+func implImage(ctx context.Context, engine *containers.Engine, o options, log io.Writer) (containers.Impl, string, error) {
+	impl, _ := containers.FindImpl(o.impl)
+	root, err := containers.RepoRoot()
+	if err != nil {
+		return impl, "", err
+	}
+	image, err := engine.EnsureImage(ctx, root, impl, log)
+	return impl, image, err
 }
