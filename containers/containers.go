@@ -81,6 +81,11 @@ type Impl struct {
 	// local programs, run in Dir before they are run (--local, and the
 	// matrix before the local row): "make -s".
 	Build string
+	// Client is the file in Dir that is a protocol's client, "{name}" as
+	// in Program: "{name}_client.py". A client runs as its server does,
+	// from Container and Local, with the client's arguments ("{host}
+	// {port}", an HTTP client's "{url}") in place of "{port}".
+	Client string
 }
 
 // Impls are the implementations that run in containers, and locally.
@@ -93,6 +98,7 @@ var Impls = []Impl{
 		// The image's entrypoint is python3.
 		Container: []string{"/app/{program}", "{port}"},
 		Local:     "/usr/bin/python3 {path} {port}",
+		Client:    "{name}_client.py",
 	},
 	{
 		Name:      "c",
@@ -102,6 +108,7 @@ var Impls = []Impl{
 		Container: []string{"/{program}", "{port}"},
 		Local:     "{path} {port}",
 		Build:     "make -s",
+		Client:    "{name}_client",
 	},
 }
 

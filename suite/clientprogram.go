@@ -140,6 +140,11 @@ func lastLines(s string, n int) []string {
 	return lines
 }
 
+// OutputBuffer keeps the first 2 MiB written to it and drops the rest, as
+// a ClientRun keeps a client's stdout and stderr; safe for concurrent
+// writes. For the ClientPrograms of other packages (containers).
+type OutputBuffer = cappedBuffer
+
 // ClientCommand is a client run as a shell command line, with "{host}",
 // "{port}" and "{url}" replaced by the server's address for each run, e.g.
 // "python3 client.py {host} {port}" or "curl -fsS {url}".

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/socketspec/conformance/containers"
 	"github.com/socketspec/conformance/reference"
 	"github.com/socketspec/conformance/specs"
 	"github.com/socketspec/conformance/suite"
@@ -29,10 +30,12 @@ func checkClientFlags(o options) error {
 		return errors.New("--client runs the client itself, once per check: give --cmd 'CLIENT {host} {port}' (not --addr)")
 	case o.image != "":
 		return errors.New("--client with --image is not supported yet: run the client with --cmd 'docker run --rm --network host IMAGE {host} {port}'")
-	case o.impl != "" && o.impl != "go":
-		return fmt.Errorf("--client --impl %s: only the Go reference (--impl go) has clients so far", o.impl)
+	case o.cmdline != "" && o.impl != "":
+		return errors.New("--client takes --cmd or --impl, not both")
 	case o.cmdline == "" && o.impl == "":
-		return errors.New("--client needs --cmd 'CLIENT {host} {port}' or --impl go")
+		return fmt.Errorf("--client needs --cmd 'CLIENT {host} {port}' or %s", orList(flagValues("--impl", implNames())))
+	case o.local && !isContainerImpl(o.impl):
+		return fmt.Errorf("--local goes with %s", orList(flagValues("--impl", containers.Names())))
 	case len(o.protocols) > 1 && o.impl == "":
 		return errors.New("--protocol all needs --impl: a client command serves one protocol")
 	}
@@ -48,33 +51,107 @@ func checkClientFlags(o options) error {
 	return nil
 }
 
+// clientArgs are a client's arguments for protocol p (a client
+// contract), as placeholders the suite fills in for each run: the
+// server's host and port, or an HTTP client's URL.
+func clientArgs(p string) []string {
+	if p == specs.ClientOf("http-hello") {
+		return []string{"{url}"}
+	}
+	return []string{"{host}", "{port}"}
+}
+
+// newClients makes the client under test for each protocol of a client
+// run: the --cmd command, the Go reference, or one of this project's
+// clients, as a local process (--local) or in a container per run. The
+// release function frees what making them took (a Docker connection).
+// A run of several protocols makes them once before its children start,
+// so that the children find the local build, or the image, done.
+func newClients(ctx context.Context, o options, log io.Writer) (map[string]suite.ClientProgram, func(), error) {
+	clients := map[string]suite.ClientProgram{}
+	release := func() {}
+	if o.row != nil && o.row.impl != "" {
+		o.impl = o.row.impl // a manifest's row of one of this project's
+	}
+	switch {
+	case o.row != nil && o.row.impl == "":
+		for _, p := range o.protocols {
+			c, ok := o.row.clientOf(p)
+			if !ok {
+				return nil, release, fmt.Errorf("%s: %s has no client for %s", o.config, o.row.name, p)
+			}
+			clients[p] = c
+		}
+	case o.cmdline != "":
+		// Every check would fail the same way ("not found", status 127):
+		// say it once, as a run that could not be checked.
+		if program := commandProgram(o.cmdline); program != "" {
+			if _, err := exec.LookPath(program); err != nil {
+				return nil, release, fmt.Errorf("cannot run the client: %v", err)
+			}
+		}
+		clients[o.protocols[0]] = suite.ClientCommand(o.cmdline)
+	case o.impl == "go":
+		for _, p := range o.protocols {
+			c, ok := reference.Client(p)
+			if !ok {
+				return nil, release, fmt.Errorf("no Go reference client for %s", p)
+			}
+			clients[p] = c
+		}
+	case o.local:
+		impl, root, err := builtImpl(ctx, o, log)
+		if err != nil {
+			return nil, release, err
+		}
+		for _, p := range o.protocols {
+			cmdline, err := impl.LocalClientCommand(root, p, strings.Join(clientArgs(p), " "))
+			if err != nil {
+				return nil, release, err
+			}
+			clients[p] = suite.ClientCommand(cmdline)
+		}
+	default: // one of our clients, in a container per run
+		impl, _ := containers.FindImpl(o.impl)
+		root, err := containers.RepoRoot()
+		if err != nil {
+			return nil, release, err
+		}
+		for _, p := range o.protocols {
+			if !impl.HasClient(root, p) {
+				return nil, release, fmt.Errorf("the %s implementation has no client for %s", impl.Name, p)
+			}
+		}
+		engine, err := connectEngine(ctx, o, log)
+		if err != nil {
+			return nil, release, err
+		}
+		release = func() { engine.Close() }
+		_, image, err := implImage(ctx, engine, o, log)
+		if err != nil {
+			return nil, release, err
+		}
+		for _, p := range o.protocols {
+			clients[p] = engine.Client(impl.Name, image, impl.ClientInContainer(p, clientArgs(p)))
+		}
+	}
+	return clients, release, nil
+}
+
 // runClient checks one client program against one client contract, and
 // returns the exit status.
 func runClient(o options, stdout, stderr io.Writer) int {
 	p := o.protocols[0]
 	part := os.Getenv(partEnv) != ""
-	var client suite.ClientProgram
-	if c, ok := o.row.clientOf(p); ok {
-		client = c
-	} else if o.cmdline != "" {
-		// Every check would fail the same way ("not found", status 127):
-		// say it once, as a run that could not be checked.
-		if program := commandProgram(o.cmdline); program != "" {
-			if _, err := exec.LookPath(program); err != nil {
-				fmt.Fprintf(stderr, "conformance: cannot run the client: %v\n", err)
-				return exitUsage
-			}
-		}
-		client = suite.ClientCommand(o.cmdline)
-	} else {
-		var ok bool
-		if client, ok = reference.Client(p); !ok {
-			fmt.Fprintf(stderr, "conformance: no Go reference client for %s\n", p)
-			return exitUsage
-		}
-	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	clients, release, err := newClients(ctx, o, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		return exitUsage
+	}
+	defer release()
+	client := clients[p]
 
 	sc, rc := ginkgoConfig(o, part)
 

@@ -55,12 +55,14 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"unquoted --cmd", []string{"--protocol", "echo", "--cmd", "python3", "echo.py", "{port}"}, `unexpected argument "echo.py" (did you quote the --cmd command?)`},
 		{"unknown flag", []string{"--protocl", "echo"}, "flag provided but not defined: -protocl"},
 		{"--client with --addr", []string{"--client", "--protocol", "echo", "--addr", "127.0.0.1:7000"}, "--client runs the client itself, once per check: give --cmd 'CLIENT {host} {port}' (not --addr)"},
-		{"--client without a client", []string{"--client", "--protocol", "echo"}, "--client needs --cmd 'CLIENT {host} {port}' or --impl go"},
+		{"--client without a client", []string{"--client", "--protocol", "echo"}, "--client needs --cmd 'CLIENT {host} {port}' or --impl go, --impl python or --impl c"},
+		{"--client with a command and an implementation", []string{"--client", "--protocol", "echo", "--cmd", "nc {host} {port}", "--impl", "python"}, "--client takes --cmd or --impl, not both"},
+		{"--client --local with the Go reference", []string{"--client", "--protocol", "echo", "--impl", "go", "--local"}, "--local goes with --impl python or --impl c"},
+		{"--client --local with a command", []string{"--client", "--protocol", "echo", "--cmd", "nc {host} {port}", "--local"}, "--local goes with --impl python or --impl c"},
 		{"--client command without {port}", []string{"--client", "--protocol", "echo", "--cmd", "nc localhost 7000"}, `--cmd "nc localhost 7000" has no {port}: the suite starts its server on a free port and puts it in, e.g. --cmd 'python3 client.py {host} {port}'`},
 		{"--client HTTP command without {url}", []string{"--client", "--protocol", "http-hello", "--cmd", "curl {host}:{port}"}, `--cmd "curl {host}:{port}" has no {url}: an HTTP client is given the URL to fetch, e.g. --cmd 'curl -fsS {url}'`},
 		{"--client for a protocol that has none", []string{"--client", "--protocol", "gopher", "--cmd", "nc {host} {port}"}, `no client contract for "gopher" (clients: ` + strings.Join(specs.ClientProtocols(), ", ") + ")"},
 		{"--client for the timestamp echo", []string{"--client", "--protocol", "timestamp-echo", "--cmd", "nc {host} {port}"}, "the timestamp echo's client is an echo client: check it with --client --protocol echo (specs/echo-client.md)"},
-		{"--client --impl python", []string{"--client", "--protocol", "echo", "--impl", "python"}, "--client --impl python: only the Go reference (--impl go) has clients so far"},
 		{"--client --protocol all with a command", []string{"--client", "--protocol", "all", "--cmd", "nc {host} {port}"}, "--protocol all needs --impl: a client command serves one protocol"},
 		{"bad --port", []string{"--port", "seven"}, `invalid value "seven" for flag -port: parse error`},
 		{"missing --profile", []string{"--protocol", "welcome", "--addr", "127.0.0.1:7000", "--profile", "/nonexistent/p.yaml"}, "--profile: open /nonexistent/p.yaml: no such file or directory"},
@@ -140,6 +142,14 @@ func TestParseFlagsAccepts(t *testing.T) {
 		}},
 		{"--client --protocol all --impl go: every client", []string{"--client", "--protocol", "all", "--impl", "go"}, func(o options) error {
 			return want(o.client && slices.Equal(o.protocols, specs.ClientProtocols()))
+		}},
+		{"--client --impl python: the Python client, in a container", []string{"--client", "--protocol", "echo", "--impl", "python"}, func(o options) error {
+			return want(o.client && o.impl == "python" && !o.local && slices.Equal(o.protocols, []string{"echo-client"}))
+		}},
+		{"--client --protocol all --impl c --local: every C client, locally, each in a child", []string{"--client", "--protocol", "all", "--impl", "c", "--local"}, func(o options) error {
+			args := childArgs(o, "echo-client")
+			return want(o.client && o.local && slices.Equal(o.protocols, specs.ClientProtocols()) &&
+				slices.Equal(args, []string{"--protocol", "echo-client", "--impl", "c", "--local"}))
 		}},
 		{"--list of one protocol needs no target", []string{"--list", "--protocol", "chat"}, func(o options) error {
 			return want(o.list && slices.Equal(o.protocols, []string{"chat"}))

@@ -5,7 +5,7 @@
 //	            --impl IMPL [--local] | --image IMAGE --port N)
 //	            [--strict] [--focus REGEX] [--list] [--junit FILE] [--json FILE] [--html FILE]
 //	            [--transcripts failed|all] [-v]
-//	conformance --client --protocol NAME (--cmd 'CLIENT {host} {port}' | --impl go) [flags]
+//	conformance --client --protocol NAME|all (--cmd 'CLIENT {host} {port}' | --impl IMPL [--local]) [flags]
 //	conformance --protocol NAME|all --config FILE --impl NAME [flags]
 //	conformance --matrix [--config FILE] [--shard K/N] [--reports DIR] [--transcripts failed|all]
 //	conformance merge [--reports DIR] SHARD_DIR...
@@ -271,6 +271,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   conformance --protocol NAME --image IMAGE --port N       a server in your container image
   conformance --protocol NAME|all --impl %s [--local]   this project's implementations
   conformance --client --protocol NAME --cmd 'CLIENT {host} {port}'   a client (HTTP: {url}), run per check
+  conformance --client --protocol NAME|all --impl %[1]s [--local]   this project's clients
   conformance --protocol NAME|all --config FILE --impl NAME   an implementation of a manifest
   conformance --matrix [--config FILE] [--shard K/N]       every implementation of a manifest, every protocol
   conformance merge [--reports DIR] SHARD_DIR...           merge the reports of the shards of a --matrix run
@@ -300,7 +301,7 @@ Exit status: 0 every MUST clause passed (and every SHOULD, with --strict);
 	transcripts := fs.String("transcripts", "failed", "which checks' transcripts the JSON and HTML reports keep: `failed` (and warned) or all")
 	fs.BoolVar(&o.verbose, "v", false, "show every spec as it runs")
 	profile := fs.String("profile", "", "check a dialect: a YAML or JSON `FILE` with another welcome banner, chat prefix or chat notices (see README)")
-	fs.BoolVar(&o.client, "client", false, "check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl go")
+	fs.BoolVar(&o.client, "client", false, fmt.Sprintf("check a client program instead of a server: the suite runs --cmd 'CLIENT {host} {port}' ({url} for http-hello) once per check, against a server of its own; or --impl %s, this project's clients (%s in a container per check, or with --local as local processes)", strings.Join(implNames(), "|"), andList(containers.Names())))
 	fs.BoolVar(&o.matrix, "matrix", false, "check every implementation of the manifest (--config) against every protocol it names")
 	fs.StringVar(&o.config, "config", "", "the manifest: a YAML `FILE` of implementations and how to start their servers (see README; --matrix reads "+defaultManifest+" by default)")
 	shardFlag := fs.String("shard", "", "with --matrix: check only the K-th of N shares of the (implementation, protocol) cells, for `K/N` machines; merge their reports with conformance merge")

@@ -118,7 +118,19 @@ func implClients(impl string) []string {
 	if impl == "go" {
 		return specs.ClientProtocols()
 	}
-	return nil
+	return languageClients(impl)
+}
+
+// languageClients are the client protocols that one of this project's
+// implementations in another language has a client for (all, some or
+// none yet), as its checkout holds them.
+func languageClients(name string) []string {
+	impl, ok := containers.FindImpl(name)
+	root, err := containers.RepoRoot()
+	if !ok || err != nil {
+		return nil
+	}
+	return slices.DeleteFunc(specs.ClientProtocols(), func(p string) bool { return !impl.HasClient(root, p) })
 }
 
 // docker reports whether checking the implementation needs a Docker engine.

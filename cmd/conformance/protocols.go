@@ -35,14 +35,36 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 	defer stop()
 	// What the children share is made once, before they start (the local
 	// programs' build, the container image): each child then finds it done.
-	if !o.client { // a client run starts its own servers, per check
+	prepare := func() (func(), error) {
 		_, release, err := newTargets(ctx, o, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "conformance: %v\n", err)
-			return exitUsage
-		}
-		release()
+		return release, err
 	}
+	if o.client && isContainerImpl(o.impl) {
+		// Checked: the contracts it has clients for; the others are said.
+		has := languageClients(o.impl)
+		var lacks []string
+		for _, p := range o.protocols {
+			if !slices.Contains(has, p) {
+				lacks = append(lacks, p)
+			}
+		}
+		if len(lacks) > 0 {
+			fmt.Fprintf(stderr, "conformance: the %s implementation has no client for %s yet: not checked\n", o.impl, strings.Join(lacks, ", "))
+		}
+		o.protocols = slices.DeleteFunc(o.protocols, func(p string) bool { return slices.Contains(lacks, p) })
+	}
+	if o.client { // a client run starts its own servers, per check
+		prepare = func() (func(), error) {
+			_, release, err := newClients(ctx, o, stderr)
+			return release, err
+		}
+	}
+	release, err := prepare()
+	if err != nil {
+		fmt.Fprintf(stderr, "conformance: %v\n", err)
+		return exitUsage
+	}
+	release()
 	if o.profile.Name != "" {
 		printDialect(stdout, o)
 	}

@@ -54,14 +54,7 @@ func TestProtocolsMerged(t *testing.T) {
 		t.Errorf("want one summary; stdout:\n%s", stdout)
 	}
 
-	var res suite.Result
-	data, err := os.ReadFile(jsonPath)
-	if err == nil {
-		err = json.Unmarshal(data, &res)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := readResult(t, jsonPath)
 	var got []string
 	for _, p := range res.Protocols {
 		got = append(got, p.Protocol)
@@ -237,4 +230,18 @@ func alive(pid int) bool {
 	}
 	i := strings.LastIndexByte(string(stat), ')')
 	return i < 0 || !strings.HasPrefix(string(stat[i+1:]), " Z")
+}
+
+// readResult reads the verdict of a run from its --json report.
+func readResult(t *testing.T, path string) suite.Result {
+	t.Helper()
+	var res suite.Result
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(data, &res)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -62,12 +62,8 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			targets[p] = t
 		}
 	case o.local:
-		impl, _ := containers.FindImpl(o.builtin())
-		root, err := repoRoot(impl)
+		impl, root, err := builtImpl(ctx, o, log)
 		if err != nil {
-			return nil, release, err
-		}
-		if err := impl.BuildLocal(ctx, root, log); err != nil {
 			return nil, release, err
 		}
 		for _, p := range o.protocols {
@@ -78,11 +74,8 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			targets[p] = suite.Command(specs.Network(p), cmdline)
 		}
 	default: // a container: one of ours, or the user's image
-		engine, err := connect(ctx, log)
+		engine, err := connectEngine(ctx, o, log)
 		if err != nil {
-			if impl, ok := containers.FindImpl(o.builtin()); ok {
-				err = fmt.Errorf("%v (to check the %s implementation without Docker: --impl %s --local)", err, impl.Name, impl.Name)
-			}
 			return nil, release, err
 		}
 		release = func() { engine.Close() }
@@ -92,8 +85,7 @@ func newTargets(ctx context.Context, o options, log io.Writer) (map[string]suite
 			}
 			break
 		}
-		impl, _ := containers.FindImpl(o.builtin())
-		image, err := ensureImage(ctx, engine, impl, log)
+		impl, image, err := implImage(ctx, engine, o, log)
 		if err != nil {
 			return nil, release, err
 		}
@@ -170,4 +162,35 @@ func ensureImage(ctx context.Context, engine *containers.Engine, impl containers
 		return "", err
 	}
 	return engine.EnsureImage(ctx, root, impl, log)
+}
+
+// builtImpl is --impl's implementation (or the manifest row's), its local
+// programs built (for --local), and the repository root they are in.
+func builtImpl(ctx context.Context, o options, log io.Writer) (containers.Impl, string, error) {
+	impl, _ := containers.FindImpl(o.builtin())
+	root, err := repoRoot(impl)
+	if err != nil {
+		return impl, "", err
+	}
+	return impl, root, impl.BuildLocal(ctx, root, log)
+}
+
+// connectEngine is connect, with a hint for an implementation of this
+// project's that could run without Docker.
+func connectEngine(ctx context.Context, o options, log io.Writer) (*containers.Engine, error) {
+	engine, err := connect(ctx, log)
+	if err != nil {
+		if impl, ok := containers.FindImpl(o.builtin()); ok {
+			err = fmt.Errorf("%v (to check the %s implementation without Docker: --impl %s --local)", err, impl.Name, impl.Name)
+		}
+	}
+	return engine, err
+}
+
+// implImage is --impl's implementation and its image, built unless an
+// image of its current sources exists.
+func implImage(ctx context.Context, engine *containers.Engine, o options, log io.Writer) (containers.Impl, string, error) {
+	impl, _ := containers.FindImpl(o.builtin())
+	image, err := ensureImage(ctx, engine, impl, log)
+	return impl, image, err
 }
