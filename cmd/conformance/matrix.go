@@ -131,7 +131,7 @@ func runMatrix(o options, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "checking %d implementations of %s, %d cells%s, one implementation after another\n", len(rows), o.manifest.path, cells, of)
 	matrix := suite.Matrix{Protocols: o.manifest.protocols(), Shard: o.shard.String()}
 	var junit reporters.JUnitTestSuites
-	status := newProgress(stdout, cells)
+	status := newProgress(stdout, cells, "cells")
 	for _, row := range rows {
 		if ctx.Err() != nil {
 			break // interrupted: the rows checked so far are reported

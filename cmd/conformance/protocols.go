@@ -69,7 +69,10 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 		printDialect(stdout, o)
 	}
 	start := time.Now()
-	outcomes, err := checkEach(ctx, o.protocols, func(p string) []string { return childArgs(o, p) }, stdout, stderr, nil)
+	status := newProgress(stdout, len(o.protocols), "protocols")
+	outcomes, err := checkEach(ctx, o.protocols, func(p string) []string { return childArgs(o, p) }, status, stderr,
+		func(c childOutcome) { status.cellDone(c.code != exitPass) })
+	status.stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "conformance: %v\n", err)
 		return exitUsage

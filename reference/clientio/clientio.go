@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -99,4 +100,28 @@ func Connect(ctx context.Context, name, network string, args []string, stderr io
 		return nil, addr, Failf(stderr, name, "cannot connect to %s: %s", addr, Why(err))
 	}
 	return conn, addr, 0
+}
+
+// A SendError keeps what ended a client's sending side, for its
+// receiving side. When the server resets the connection, the kernel
+// reports the reset once, to whichever call on the socket comes first: a
+// write of the sending goroutine may take it, and the reader then reads a
+// plain end of stream. The reader asks Broken before taking an EOF for
+// the server's orderly close.
+type SendError struct{ err atomic.Pointer[error] }
+
+// Set records the error that ended the sending side.
+func (s *SendError) Set(err error) { s.err.Store(&err) }
+
+// Broken returns the recorded error if it says the connection was reset
+// (or the pipe broken by a reset), and nil otherwise.
+func (s *SendError) Broken() error {
+	p := s.err.Load()
+	if p == nil {
+		return nil
+	}
+	if errors.Is(*p, syscall.ECONNRESET) || errors.Is(*p, syscall.EPIPE) {
+		return *p
+	}
+	return nil
 }

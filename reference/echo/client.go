@@ -24,16 +24,22 @@ func Client(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// Writing and reading at once: a client that wrote all of its input
 	// first would deadlock with a server that echoes as it reads, once
 	// the socket buffers in both directions are full.
+	var sent clientio.SendError
 	go func() {
 		if _, err := io.Copy(conn, stdin); err != nil {
-			return // the reading side sees what went wrong
+			sent.Set(err) // the reading side reports it
+			return
 		}
 		// The server learns that we are done only from our half-close;
 		// from then on, it has clientio.IdleTimeout to finish.
 		conn.(*net.TCPConn).CloseWrite()
 		conn.SetReadDeadline(time.Now().Add(clientio.IdleTimeout))
 	}()
-	if _, err := io.Copy(stdout, conn); err != nil {
+	_, err := io.Copy(stdout, conn)
+	if err == nil {
+		err = sent.Broken() // a reset our write took: an EOF here is none
+	}
+	if err != nil {
 		return clientio.Failf(stderr, name, "%s: %s", addr, clientio.Why(err))
 	}
 	return 0

@@ -22,6 +22,7 @@ func Client(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 	// Sending and printing are independent: the welcome and the
 	// greetings may come in any number of pieces, at any time.
+	var sent clientio.SendError
 	go func() {
 		names := bufio.NewReader(stdin)
 		for {
@@ -31,7 +32,8 @@ func Client(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 					line = append(line, '\n') // a last name without its line end
 				}
 				if _, err := conn.Write(line); err != nil {
-					return // the printing side sees what went wrong
+					sent.Set(err) // the printing side reports it
+					return
 				}
 			}
 			if err != nil {
@@ -40,7 +42,11 @@ func Client(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 		conn.Write([]byte("exit\n"))
 	}()
-	if _, err := io.Copy(stdout, clientio.IdleReader{Conn: conn}); err != nil {
+	_, err := io.Copy(stdout, clientio.IdleReader{Conn: conn})
+	if err == nil {
+		err = sent.Broken() // a reset our write took: an EOF here is none
+	}
+	if err != nil {
 		return clientio.Failf(stderr, name, "%s: %s", addr, clientio.Why(err))
 	}
 	return 0
