@@ -22,17 +22,25 @@ import (
 
 // clientProgram is the file name of a protocol's client ("echo-client" or
 // "echo"): echo_client.py, http_hello_client.
-func (impl Impl) clientProgram(protocol string) string {
+func (impl Impl) clientProgram(protocol string) string { return impl.clientFile(impl.Client, protocol) }
+
+// clientFile fills a pattern such as "{name}_client.c" in for protocol.
+func (impl Impl) clientFile(pattern, protocol string) string {
 	name := strings.ReplaceAll(strings.TrimSuffix(protocol, "-client"), "-", "_")
-	return strings.ReplaceAll(impl.Client, "{name}", name)
+	return strings.ReplaceAll(pattern, "{name}", name)
 }
 
-// HasClient reports whether the implementation has a client for protocol.
+// HasClient reports whether the implementation has a client for protocol:
+// its source, built or not.
 func (impl Impl) HasClient(root, protocol string) bool {
 	if impl.Client == "" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(impl.dir(root), impl.clientProgram(protocol)))
+	file := impl.clientProgram(protocol)
+	if impl.ClientSource != "" {
+		file = impl.clientFile(impl.ClientSource, protocol)
+	}
+	_, err := os.Stat(filepath.Join(impl.dir(root), file))
 	return err == nil
 }
 

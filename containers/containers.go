@@ -86,6 +86,10 @@ type Impl struct {
 	// from Container and Local, with the client's arguments ("{host}
 	// {port}", an HTTP client's "{url}") in place of "{port}".
 	Client string
+	// ClientSource is a client's source file, when the program is built
+	// from it ("{name}_client.c"): whether there is a client is read from
+	// the sources, before any build.
+	ClientSource string
 }
 
 // Impls are the implementations that run in containers, and locally.
@@ -109,6 +113,8 @@ var Impls = []Impl{
 		Local:     "{path} {port}",
 		Build:     "make -s",
 		Client:    "{name}_client",
+		// The programs are built (make); the sources say which there are.
+		ClientSource: "{name}_client.c",
 	},
 }
 
