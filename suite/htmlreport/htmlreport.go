@@ -73,11 +73,26 @@ type pageView struct {
 	Title     string
 	Generated string
 	Protocols []string
+	// Columns head the matrix: the protocols, a client's by its server's
+	// name under a "clients" group, when the matrix has both kinds.
+	Groups  []groupView
+	Columns []columnView
+	Compact bool // many columns: a cell shows its symbol, its word in its title
 	Rows      []rowView
 	Notes     []string // why a row could not run or be checked
 	Sections  []sectionView
 	Strict    bool
 	Counts    []countView // cells by verdict, for the headline
+}
+
+type groupView struct {
+	Name string
+	Span int
+}
+
+type columnView struct {
+	Name       string
+	FirstGroup bool // the first column of a group after the first: a gap before it
 }
 
 type countView struct {
@@ -155,8 +170,39 @@ func symbol(status string) string {
 	return "·"
 }
 
+// compactAbove is how many columns a matrix may have before its cells
+// show only their symbols, to fit the page.
+const compactAbove = 10
+
+// columns heads a matrix of protocols: the servers', then the clients'
+// ("echo-client") by their servers' names, each kind a group when there
+// are both.
+func columns(protocols []string) ([]groupView, []columnView) {
+	var groups []groupView
+	var cols []columnView
+	for _, p := range protocols {
+		group, name := "servers", p
+		if c, ok := strings.CutSuffix(p, "-client"); ok {
+			group, name = "clients", c
+		}
+		if len(groups) == 0 || groups[len(groups)-1].Name != group {
+			groups = append(groups, groupView{Name: group})
+		}
+		groups[len(groups)-1].Span++
+		cols = append(cols, columnView{Name: name, FirstGroup: len(groups) > 1 && groups[len(groups)-1].Span == 1})
+	}
+	if len(groups) < 2 {
+		groups = nil // one kind: no group row
+		for i := range cols {
+			cols[i].Name = protocols[i]
+		}
+	}
+	return groups, cols
+}
+
 func buildPage(m suite.Matrix, o Options) pageView {
-	v := pageView{Title: o.Title, Protocols: m.Protocols}
+	v := pageView{Title: o.Title, Protocols: m.Protocols, Compact: len(m.Protocols) > compactAbove}
+	v.Groups, v.Columns = columns(m.Protocols)
 	if v.Title == "" {
 		v.Title = "socketspec conformance"
 	}
