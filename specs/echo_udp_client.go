@@ -18,12 +18,11 @@ var _ = Protocol("echo-udp-client", func() {
 			stdin := []byte("Hello, server!\n\xff\x00\r\xc3\xa9 end")
 			var got [][]byte
 			srv := s.ServeUDP(func(srv *suite.ScriptedUDPServer) error {
-				// The first datagram whenever it comes during the run (a
-				// client in a container may take a second to start), then
-				// every datagram of the second after it: one is expected.
+				// The first datagram whenever it comes, then every
+				// datagram of the second after it: one is expected.
 				var deadline time.Time
 				for deadline.IsZero() || time.Now().Before(deadline) {
-					within := clientRunTimeout
+					within := firstDatagramTimeout
 					if !deadline.IsZero() {
 						within = time.Until(deadline)
 					}
@@ -58,7 +57,7 @@ var _ = Protocol("echo-udp-client", func() {
 			answer := []byte("\xe4\xbd\xa0\xe5\xa5\xbd\x00 \xff no newline")
 			sent := make(chan time.Time, 1)
 			srv := s.ServeUDP(func(srv *suite.ScriptedUDPServer) error {
-				_, from, err := srv.Receive(replyTimeout)
+				_, from, err := srv.Receive(firstDatagramTimeout)
 				if err != nil {
 					return err
 				}
@@ -76,7 +75,7 @@ var _ = Protocol("echo-udp-client", func() {
 	DescribeClause("echo-udp-client-3", func() {
 		CheckClient("ignores a datagram from another port, and prints the server's", func(ctx SpecContext, s *ClientSession) {
 			srv := s.ServeUDP(func(srv *suite.ScriptedUDPServer) error {
-				p, from, err := srv.Receive(replyTimeout)
+				p, from, err := srv.Receive(firstDatagramTimeout)
 				if err != nil {
 					return err
 				}
