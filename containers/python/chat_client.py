@@ -51,7 +51,9 @@ class Sender(threading.Thread):
     def __init__(self, sock):
         super().__init__(daemon=True)  # a blocked stdin read must not keep us alive
         self.sock = sock
-        self.left = False  # set once the user has left: the main thread's EOF is ours
+        self.left = False             # set once the user has left: the main thread's EOF is ours
+        self.lock = threading.Lock()  # held while sending (see the EOF in main)
+        self.error = None             # why sending failed, if it did
 
     def run(self):
         try:
@@ -63,9 +65,14 @@ class Sender(threading.Thread):
             # is idle, the interpreter's exit would wait for that lock and
             # abort with a fatal error.
             while data := os.read(sys.stdin.fileno(), 65536):
-                self.sock.sendall(data)
+                with self.lock:
+                    try:
+                        self.sock.sendall(data)
+                    except OSError as err:
+                        self.error = err  # for the main thread to report
+                        return
         except OSError:
-            return  # the main thread's recv() sees what went wrong
+            return  # stdin failed: the room's side goes on
         # The end of stdin: the user leaves. SHUT_RDWR sends our FIN (the
         # room learns we are gone) and ends the main thread's blocked
         # recv() with EOF; close() alone would not wake it.
@@ -100,7 +107,17 @@ def main():
                 if sender.left:
                     break  # an error after we left is no longer our business
                 fail(f"{host}:{port}: {why(err)}")  # a reset
-            if not data:  # EOF: the room closed, or we left
+            if not data:  # EOF: the room closed, or we left, or ...
+                # ... a reset that the sender's sendall() took: the kernel
+                # reports a connection's error once, to whichever call
+                # comes first, and then recv() sees only an end of data.
+                # Let a send in progress end (a reset ends it at once; one
+                # still blocked after TIMEOUT is no reset), and take its
+                # error as ours.
+                if sender.lock.acquire(timeout=TIMEOUT):
+                    sender.lock.release()
+                if sender.error is not None:
+                    fail(f"{host}:{port}: sending: {why(sender.error)}")
                 break
             # The bytes as they came: not decoded (the room relays whatever
             # its users send), no newline that the room did not send, and

@@ -48,6 +48,17 @@ class Sender(threading.Thread):
     def __init__(self, sock):
         super().__init__(daemon=True)  # a blocked stdin read must not keep us alive
         self.sock = sock
+        self.lock = threading.Lock()  # held while sending (see the EOF in main)
+        self.error = None             # why sending failed, if it did
+
+    def send(self, data):
+        """sendall(), its error kept for the main thread to report."""
+        with self.lock:
+            try:
+                self.sock.sendall(data)
+            except OSError as err:
+                self.error = err
+                raise
 
     def run(self):
         try:
@@ -61,16 +72,16 @@ class Sender(threading.Thread):
             # exit would wait for that lock and abort with a fatal error.
             last = b"\n"  # the last byte sent: does the last line need an end?
             while data := os.read(sys.stdin.fileno(), 65536):
-                self.sock.sendall(data)
+                self.send(data)
                 last = data[-1:]
             if last != b"\n":
-                self.sock.sendall(b"\n")  # a last name without its line end is a name too
+                self.send(b"\n")  # a last name without its line end is a name too
             # The end of stdin: tell the server we are done. It answers by
             # closing the connection, which ends the main thread's loop.
-            self.sock.sendall(b"exit\n")
+            self.send(b"exit\n")
         except OSError:
-            # A reset or a server that stopped reading: the main thread's
-            # recv() sees it too, or times out, and says so.
+            # A reset, or a server that stopped reading: the main thread
+            # reports it (self.error), or its recv() times out.
             pass
 
 
@@ -86,7 +97,8 @@ def main():
     except (OSError, ValueError) as err:
         fail(f"cannot connect to {host}:{port}: {why(err) if isinstance(err, OSError) else err}")
 
-    Sender(sock).start()
+    sender = Sender(sock)
+    sender.start()
     stdout = sys.stdout.buffer
     with sock:
         while True:
@@ -94,7 +106,14 @@ def main():
                 data = sock.recv(65536)
             except OSError as err:  # a reset, or the timeout
                 fail(f"{host}:{port}: {why(err)}")
-            if not data:  # EOF: the server has answered our exit
+            if not data:  # EOF: the server has answered our exit, or ...
+                # ... a reset that the sender's send() took: the kernel
+                # reports a connection's error once, to whichever call
+                # comes first, and then recv() sees only an end of data.
+                # Let a send in progress end, and take its error as ours.
+                with sender.lock:
+                    if sender.error is not None:
+                        fail(f"{host}:{port}: sending: {why(sender.error)}")
                 break
             # The bytes as they came: not decoded (a name need not be
             # ASCII), no newline that the server did not send, and flushed
