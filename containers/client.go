@@ -97,10 +97,12 @@ type containerClient struct {
 func (c *containerClient) Name() string { return c.name }
 
 // Run creates the container, attaches to its stdin, stdout and stderr,
-// starts it, writes inv.Stdin and closes it, and waits for the container
-// to exit, at most inv.Within: then it is killed, and the run says it timed
-// out. The time a run takes includes the container's start: a client
-// running in a container is that much slower to begin.
+// starts it, writes inv.Stdin and closes it (once inv.StdinEnds is closed,
+// when it is not nil: an idle user), and waits for the container to exit,
+// at most inv.Within: then it is killed, and the run says it timed out.
+// The time a run takes includes the container's start: a client running in
+// a container is that much slower to begin. The run says when each piece
+// of stdout came (ClientRun.Printed), as it came through the attachment.
 func (c *containerClient) Run(ctx context.Context, inv suite.Invocation) *suite.ClientRun {
 	host, port, _ := net.SplitHostPort(inv.Addr)
 	r := strings.NewReplacer("{host}", host, "{port}", port, "{url}", inv.URL)
@@ -125,7 +127,8 @@ func (c *containerClient) Run(ctx context.Context, inv suite.Invocation) *suite.
 			Labels:      map[string]string{LabelManaged: "true", LabelPID: strconv.Itoa(os.Getpid())},
 			AttachStdin: true, AttachStdout: true, AttachStderr: true,
 			// Stdin is closed when our attachment closes it: the
-			// client reads EOF at the end of inv.Stdin.
+			// client reads EOF at the end of inv.Stdin, or once
+			// inv.StdinEnds is closed.
 			OpenStdin: true, StdinOnce: true,
 		},
 		HostConfig: &container.HostConfig{
@@ -167,9 +170,19 @@ func (c *containerClient) Run(ctx context.Context, inv suite.Invocation) *suite.
 		// The connection ends with the run; a client that does not read
 		// its stdin leaves the write blocked until then.
 		attached.Conn.SetWriteDeadline(time.Now().Add(inv.Within))
-		if _, err := attached.Conn.Write(inv.Stdin); err == nil {
-			attached.CloseWrite()
+		if _, err := attached.Conn.Write(inv.Stdin); err != nil {
+			return
 		}
+		if inv.StdinEnds != nil {
+			// The user stays idle, stdin open with nothing new, until
+			// the check ends it (or the run is over).
+			select {
+			case <-inv.StdinEnds:
+			case <-runCtx.Done():
+				return
+			}
+		}
+		attached.CloseWrite()
 	}()
 	var stdout, stderr suite.OutputBuffer
 	copied := make(chan struct{})
@@ -201,6 +214,6 @@ func (c *containerClient) Run(ctx context.Context, inv suite.Invocation) *suite.
 		case <-time.After(time.Second): // an exited client's stream that does not end: do not hang on it
 		}
 	}
-	run.Stdout, run.Stderr = stdout.Bytes(), stderr.Bytes()
+	run.Stdout, run.Stderr, run.Printed = stdout.Bytes(), stderr.Bytes(), stdout.Writes()
 	return run
 }

@@ -2,12 +2,12 @@ package containers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,11 +41,7 @@ func TestImplsHaveEveryClient(t *testing.T) {
 			}
 			for _, p := range specs.ClientProtocols() {
 				if !impl.HasClient(tmp, p) {
-					// The welcome, echo, HTTP and UDP echo clients are
-					// written in every language; the others may be not yet.
-					if slices.Contains([]string{"welcome-client", "echo-client", "http-hello-client", "echo-udp-client"}, p) {
-						t.Errorf("%s: no client", p)
-					}
+					t.Errorf("%s: no client", p)
 					continue
 				}
 				path := filepath.Join(tmp, impl.Dir, impl.clientProgram(p))
@@ -111,6 +107,40 @@ func TestContainerClient(t *testing.T) {
 	run = c.Run(ctx, suite.Invocation{Addr: silent, Stdin: []byte("x"), Within: time.Second})
 	if !run.TimedOut || run.ExitCode != -1 || time.Since(start) > 5*time.Second {
 		t.Errorf("against the silent server, within 1 s: %s (in %v)", run, time.Since(start))
+	}
+
+	// An idle user: stdin stays open, with nothing new, until StdinEnds
+	// is closed, and the run says when the client printed. The chat
+	// client shows the room's line at once and leaves (closes) only at the
+	// end of its stdin; the room holds the end back for 500 ms after its
+	// line, and makes sure the client has not left before.
+	ends := make(chan struct{})
+	early := make(chan bool, 1)
+	room := listen(t, func(c net.Conn) {
+		c.Write([]byte("[127.0.0.1:40001]hi\n"))
+		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		_, err := c.Read(make([]byte, 1))
+		var ne net.Error
+		early <- !errors.As(err, &ne) || !ne.Timeout() // anything but the timeout: it did not wait for its user
+		close(ends)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.Copy(io.Discard, c)
+	})
+	chat := engine.Client("python", image, impl.ClientInContainer("chat-client", []string{"{host}", "{port}"}))
+	run = chat.Run(ctx, suite.Invocation{Addr: room, StdinEnds: ends, Within: 10 * time.Second})
+	if run.Err != nil || run.ExitCode != 0 || string(run.Stdout) != "[127.0.0.1:40001]hi\n" {
+		t.Errorf("the chat client, its user idle: %s", run)
+	}
+	select {
+	case e := <-early:
+		if e {
+			t.Errorf("the chat client left before the end of its stdin, which was held back: %s", run)
+		}
+	default:
+		t.Errorf("the chat client never reached the room: %s", run)
+	}
+	if at, ok := run.PrintedBy(len(run.Stdout)); !ok || at.Before(run.Started) || at.After(run.Ended()) {
+		t.Errorf("the run says the client printed its %d bytes at %v (%v): not during the run, %v to %v", len(run.Stdout), at, ok, run.Started, run.Ended())
 	}
 
 	list, err := engine.provider.Client().ContainerList(ctx, client.ContainerListOptions{

@@ -19,6 +19,13 @@ import (
 // bound is seen to miss it, and is then killed.
 const clientRunTimeout = 10 * time.Second
 
+// firstDatagramTimeout is how long a UDP check's server waits for the
+// client's first datagram: the whole run, since no clause bounds how long
+// a client takes to start, and one in a container may take a second or
+// more on a busy machine. (A TCP check's script starts at the connection.)
+// The bounds that follow count from that first datagram.
+const firstDatagramTimeout = clientRunTimeout
+
 // A ClientSession is what one check of a client works with: the client
 // under test, the servers the check plays (see Serve), the runs of the
 // client, one transcript for all of them, and a Gomega of its own. Its

@@ -18,7 +18,7 @@ var _ = Protocol("greeter-udp-client", func() {
 			var got [][]byte
 			srv := s.ServeUDP(func(srv *suite.ScriptedUDPServer) error {
 				for { // every datagram of the run, each greeted
-					p, from, err := srv.Receive(time.Second)
+					p, from, err := srv.Receive(firstDatagramTimeout)
 					if err != nil {
 						return nil
 					}
@@ -42,7 +42,11 @@ var _ = Protocol("greeter-udp-client", func() {
 				// Answers that are not UTF-8, whatever the names were
 				// (sending those is greeter-udp-client-1's business).
 				for i, answer := range [][]byte{[]byte("Hello, \xff!"), []byte("Hello, \xc3\xa9!")} {
-					_, from, err := srv.Receive(replyTimeout)
+					within := firstDatagramTimeout
+					if i > 0 {
+						within = replyTimeout // the next name, once the answer has come
+					}
+					_, from, err := srv.Receive(within)
 					if err != nil {
 						return err
 					}
@@ -64,7 +68,7 @@ var _ = Protocol("greeter-udp-client", func() {
 	DescribeClause("greeter-udp-client-3", func() {
 		CheckClient("ignores a datagram from another port, and prints the server's answer", func(ctx SpecContext, s *ClientSession) {
 			srv := s.ServeUDP(func(srv *suite.ScriptedUDPServer) error {
-				_, from, err := srv.Receive(replyTimeout)
+				_, from, err := srv.Receive(firstDatagramTimeout)
 				if err != nil {
 					return err
 				}
@@ -87,7 +91,7 @@ var _ = Protocol("greeter-udp-client", func() {
 		CheckClient("gives up within 5 s when an answer is lost", func(ctx SpecContext, s *ClientSession) {
 			sent := make(chan time.Time, 1)
 			srv := s.ServeUDP(func(srv *suite.ScriptedUDPServer) error {
-				p, from, err := srv.Receive(replyTimeout)
+				p, from, err := srv.Receive(firstDatagramTimeout)
 				if err != nil {
 					return err
 				}

@@ -14,6 +14,7 @@ when the server closes the connection. Two things make that work:
   server learns we are done. From then on, a server that says nothing for
   4 s is an error, not a hang.
 """
+import os
 import socket
 import sys
 import threading
@@ -49,11 +50,14 @@ class Sender(threading.Thread):
         self.error = None        # why sending failed, if it did
 
     def run(self):
-        stdin = sys.stdin.buffer
         try:
-            # read1 returns what is there (at least one byte) without waiting
-            # for the buffer to fill: a typed line is sent at once.
-            while data := stdin.read1(65536):
+            # os.read() on stdin's file descriptor returns what is there (at
+            # least one byte) without waiting for a buffer to fill: a typed
+            # line is sent at once. Not sys.stdin.buffer: it holds a lock
+            # while a read blocks, and when the server closes before our
+            # stdin ends, the interpreter's exit would wait for that lock
+            # and abort with a fatal error.
+            while data := os.read(sys.stdin.fileno(), 65536):
                 self.sock.sendall(data)
             self.sock.shutdown(socket.SHUT_WR)
             self.finished_at = time.monotonic()
