@@ -75,14 +75,14 @@ type pageView struct {
 	Protocols []string
 	// Columns head the matrix: the protocols, a client's by its server's
 	// name under a "clients" group, when the matrix has both kinds.
-	Groups  []groupView
-	Columns []columnView
-	Compact bool // many columns: a cell shows its symbol, its word in its title
-	Rows      []rowView
-	Notes     []string // why a row could not run or be checked
-	Sections  []sectionView
-	Strict    bool
-	Counts    []countView // cells by verdict, for the headline
+	Groups   []groupView
+	Columns  []columnView
+	Compact  bool // many columns: a cell shows its symbol, its word in its title
+	Rows     []rowView
+	Notes    []string // why a row could not run or be checked
+	Sections []sectionView
+	Strict   bool
+	Counts   []countView // cells by verdict, for the headline
 }
 
 type groupView struct {
