@@ -37,7 +37,7 @@ var _ = Protocol("chat-client", func() {
 			sent := make(chan time.Time, 1)
 			srv := s.Serve(func(c *suite.ServerConn) error {
 				defer end()
-				sent <- time.Now()
+				stamp(sent)
 				if err := c.Write(line); err != nil {
 					return err
 				}
@@ -82,7 +82,7 @@ var _ = Protocol("chat-client", func() {
 				if err := c.Write([]byte("[127.0.0.1:40001]the room is closing\n")); err != nil {
 					return err
 				}
-				closed <- time.Now()
+				stamp(closed)
 				return c.Hangup(clientRunTimeout)
 			})
 			ends, _ := s.StdinEnd() // idle for good

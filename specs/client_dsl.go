@@ -143,14 +143,25 @@ func ended(r *suite.ClientRun) string {
 	return fmt.Sprintf("exits with status %d", r.ExitCode)
 }
 
-// ClosedAddr is an address of 127.0.0.1 where nothing listens: a port the
-// check had and let go.
+// ClosedAddr is an address of 127.0.0.1 where nothing listens, for the
+// rest of the check: a TCP port the check holds bound and never listens
+// on, so that a connection is refused. A port merely let go could be taken
+// meanwhile by another check's server, in a run of several protocols.
 func (s *ClientSession) ClosedAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, closeIt, err := suite.ReservePort()
 	s.ExpectWithOffset(1, err).NotTo(gomega.HaveOccurred())
-	addr := ln.Addr().String()
-	ln.Close()
+	DeferCleanup(closeIt)
 	return addr
+}
+
+// ClosedUDPAddr is ClosedAddr for UDP: a port the check holds with a
+// socket connected elsewhere, so that a datagram to it draws an ICMP port
+// unreachable, as where nothing is bound.
+func (s *ClientSession) ClosedUDPAddr() string {
+	conn, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9})
+	s.ExpectWithOffset(1, err).NotTo(gomega.HaveOccurred())
+	DeferCleanup(conn.Close)
+	return conn.LocalAddr().String()
 }
 
 // Note adds a line to the transcript: what the check's server does next.

@@ -105,7 +105,7 @@ var _ = Protocol("echo-client", func() {
 				if err := c.Write(got); err != nil {
 					return err
 				}
-				closed <- time.Now()
+				stamp(closed)
 				return c.Hangup(clientRunTimeout)
 			})
 			run := s.Run(ctx, srv.Addr(), []byte("bye\n"))
@@ -169,7 +169,7 @@ var _ = Protocol("echo-client", func() {
 					return err
 				}
 				err := c.Write([]byte("pi"))
-				reset <- time.Now()
+				stamp(reset)
 				c.Reset()
 				return err
 			})
@@ -185,7 +185,7 @@ var _ = Protocol("echo-client", func() {
 				if _, err := c.ReadToEOF(1<<10, replyTimeout); err != nil {
 					return err
 				}
-				halfClosed <- time.Now()
+				stamp(halfClosed)
 				c.Pause(clientRunTimeout) // silent, and open, until the check ends
 				return nil
 			})

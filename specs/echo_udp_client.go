@@ -1,11 +1,9 @@
 package specs
 
 import (
-	"net"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/socketspec/conformance/suite"
 )
@@ -63,7 +61,7 @@ var _ = Protocol("echo-udp-client", func() {
 				}
 				// The answer does not depend on what came (that is
 				// echo-udp-client-1's business).
-				sent <- time.Now()
+				stamp(sent)
 				return srv.Send(answer, from)
 			})
 			run := s.Run(ctx, srv.Addr(), []byte("ping"))
@@ -109,11 +107,7 @@ var _ = Protocol("echo-udp-client", func() {
 			s.Expect(run).To(suite.Print(nil, "nothing: no answer came"))
 		})
 		CheckClient("gives up within 5 s when nothing listens", func(ctx SpecContext, s *ClientSession) {
-			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-			s.Expect(err).NotTo(HaveOccurred())
-			addr := pc.LocalAddr().String()
-			pc.Close()
-			run := s.Run(ctx, addr, []byte("ping"))
+			run := s.Run(ctx, s.ClosedUDPAddr(), []byte("ping"))
 			s.Expect(run).To(suite.FailClearly(5*time.Second, run.Started, "its start (nothing listens at the address)"))
 			s.Expect(run).To(suite.Print(nil, "nothing: there was no server"))
 		})

@@ -74,7 +74,7 @@ var _ = Protocol("greeter-client", func() {
 					c.Write(greeting(name))
 				}
 				last, _ = c.ReadUntil([]byte("\n"), 1<<10, replyTimeout)
-				closed <- time.Now()
+				stamp(closed)
 				return c.Hangup(clientRunTimeout)
 			})
 			run := s.Run(ctx, srv.Addr(), []byte("Ada\n"))
@@ -102,7 +102,7 @@ var _ = Protocol("greeter-client", func() {
 				if err == nil {
 					_, err = c.ReadUntil([]byte("\n"), 1<<10, replyTimeout)
 				}
-				reset <- time.Now()
+				stamp(reset)
 				c.Reset()
 				return err
 			})

@@ -51,7 +51,7 @@ var _ = Protocol("greeter-udp-client", func() {
 						return err
 					}
 					if i == 1 {
-						last <- time.Now()
+						stamp(last)
 					}
 					if err := srv.Send(answer, from); err != nil {
 						return err
@@ -101,7 +101,7 @@ var _ = Protocol("greeter-udp-client", func() {
 						return nil
 					}
 					if first {
-						sent <- time.Now()
+						stamp(sent)
 					}
 				}
 			})

@@ -47,7 +47,7 @@ var _ = Protocol("http-hello-client", func() {
 				if err := c.WritePieces(piecePause, body[:50], body[50:]); err != nil {
 					return err
 				}
-				sent <- time.Now()
+				stamp(sent)
 				c.Pause(clientRunTimeout) // open until the check ends
 				return nil
 			})

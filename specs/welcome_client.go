@@ -44,7 +44,7 @@ var _ = Protocol("welcome-client", func() {
 				if err := c.Write([]byte("Hello, welcome to the server!\n")); err != nil {
 					return err
 				}
-				closed <- time.Now()
+				stamp(closed)
 				return c.Hangup(clientRunTimeout)
 			})
 			run := s.Run(ctx, srv.Addr(), nil)
@@ -68,7 +68,7 @@ var _ = Protocol("welcome-client", func() {
 				if err == nil {
 					err = c.Pause(piecePause)
 				}
-				reset <- time.Now()
+				stamp(reset)
 				c.Reset()
 				return err
 			})
