@@ -12,10 +12,11 @@ import (
 // listens, and no other program can take the port until closeIt is
 // called.
 func ReservePort() (addr string, closeIt func(), err error) {
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return "", nil, err
 	}
+	syscall.CloseOnExec(fd) // the clients the suite runs must not hold it
 	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 		syscall.Close(fd)
 		return "", nil, err
