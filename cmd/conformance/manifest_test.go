@@ -221,7 +221,8 @@ var varying = []struct {
 	{regexp.MustCompile(`\d\d/\d\d/\d\d \d\d:\d\d:\d\d(\.\d+)?`), "TIME"},
 	{regexp.MustCompile(`\(\d[\d.]*[a-zµ]+[\d.a-zµ]*\)`), "(DURATION)"},
 	{regexp.MustCompile(`\+\d+\.\d+s`), "+T"},
-	{regexp.MustCompile(`\b\d+\.\d+ s\b`), "D s"}, // a client's run: "exited with status 0 after 0.11 s"
+	{regexp.MustCompile(`\b\d+\.\d+ s\b`), "D s"},       // a client's run: "exited with status 0 after 0.11 s"
+	{regexp.MustCompile(`(?s)<svg.*?</svg>`), "<svg/>"}, // a transcript's diagram: where its pauses fall is timing
 	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
 	{regexp.MustCompile(`(port |\.py )\d+`), "${1}PORT"},
 }
