@@ -57,6 +57,9 @@ declare -rA DESCRIPTION=(
 # ---------------------------------------------------------------- helpers
 
 log()  { printf 'build-base: %s\n' "$*"; }
+# vlog is for what only SOCKETSPEC_VERBOSE=1 shows: by default an image
+# built is one line (make images: one line per image).
+vlog() { if [[ -n ${SOCKETSPEC_VERBOSE:-} ]]; then log "$@"; fi; }
 warn() { printf 'build-base: %s\n' "$*" >&2; }
 die()  { printf 'build-base: error: %s\n' "$*" >&2; exit 1; }
 
@@ -273,7 +276,7 @@ build_one() {
     local img=${IMAGE[$name]} root=$tmp/$name/rootfs logf=$tmp/$name.log
     local t0 t1 debian_version old_id
     t0=$(now)
-    log "$img: debootstrap --variant=minbase --include=${INCLUDE[$name]} $SUITE $mirror"
+    vlog "$img: debootstrap --variant=minbase --include=${INCLUDE[$name]} $SUITE $mirror"
     if ! debootstrap --variant=minbase --include="${INCLUDE[$name]}" \
             "$SUITE" "$root" "$mirror" >"$logf" 2>&1; then
         [[ ! -e $tmp/.stopping ]] || return 1          # interrupted, not failed
@@ -312,7 +315,7 @@ build_one() {
 }
 
 t_start=$(now)
-log "building ${todo[*]} with mirror $mirror, $jobs at a time, in $tmp"
+vlog "building ${todo[*]} with mirror $mirror, $jobs at a time, in $tmp"
 failed=()
 # Start up to $jobs builds, then wait for the oldest before starting the next.
 # Builds always run as background jobs (also with --jobs 1) so that set -e
@@ -338,4 +341,4 @@ while ((${#running[@]})); do wait_oldest; done
 if ((${#failed[@]})); then
     die "failed to build: ${failed[*]} (total $(elapsed "$t_start") s)"
 fi
-log "done in $(elapsed "$t_start") s"
+vlog "done in $(elapsed "$t_start") s"

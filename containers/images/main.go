@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/socketspec/conformance/containers"
@@ -20,10 +21,13 @@ func main() {
 			defer engine.Close()
 			for _, impl := range containers.Impls {
 				var tag string
-				if tag, err = engine.EnsureImage(ctx, root, impl, os.Stdout); err != nil {
+				built := &countingWriter{w: os.Stdout}
+				if tag, err = engine.EnsureImage(ctx, root, impl, built); err != nil {
 					break
 				}
-				fmt.Printf("images: %s is %s\n", impl.Name, tag)
+				if built.n == 0 { // a build says its own line
+					fmt.Printf("images: %s is %s, up to date\n", impl.Name, tag)
+				}
 			}
 		}
 	}
@@ -31,4 +35,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "images: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// countingWriter counts what passes through it.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += len(p)
+	return c.w.Write(p)
 }
