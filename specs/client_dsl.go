@@ -197,3 +197,50 @@ func (s *ClientSession) evidence() string {
 func (s *ClientSession) Failf(kind suite.Kind, format string, args ...any) {
 	s.fail(string(kind)+": "+fmt.Sprintf(format, args...), 1)
 }
+
+// piecePause is the pause between the pieces of an answer: long enough
+// that the client reads each piece on its own, on any network.
+const piecePause = 100 * time.Millisecond
+
+// expectFailedWhereNothingListens is the verdict every client contract
+// gives where nothing listens: a non-zero status and a message on stderr
+// within 5 s, and nothing on stdout.
+func (s *ClientSession) expectFailedWhereNothingListens(run *suite.ClientRun) {
+	s.ExpectWithOffset(1, run).To(suite.FailClearly(5*time.Second, run.Started, "its start (nothing listens at the address)"))
+	s.ExpectWithOffset(1, run).To(suite.Print(nil, "nothing: there was no server"))
+}
+
+// stamp sends the time on ch, unless ch already holds one: the first of
+// several connections counts, and a script never blocks on it.
+func stamp(ch chan<- time.Time) {
+	select {
+	case ch <- time.Now():
+	default:
+	}
+}
+
+// connectedOr is the moment the script stamped ch (as it accepted the
+// client's connection), or, when it never did, the client's start. A
+// bound on waiting for a silent server counts from the connection: the
+// client's start may come a second or more before it, for a client in a
+// container on a busy machine.
+func connectedOr(ch <-chan time.Time, run *suite.ClientRun) time.Time {
+	select {
+	case t := <-ch:
+		return t
+	default:
+		return run.Started
+	}
+}
+
+// receivedOr is the moment the script sent on ch, or, when the script
+// never got that far, the end of the run (any bound then holds, and the
+// check fails on what the client did instead).
+func receivedOr(ch <-chan time.Time, run *suite.ClientRun) time.Time {
+	select {
+	case t := <-ch:
+		return t
+	default:
+		return run.Ended()
+	}
+}

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ var _ = Protocol("greeter-udp-client", func() {
 			s.Run(ctx, srv.Addr(), []byte("Ada\n\xc3\xa9lodie\r\nLast"))
 			srv.Close() // the script is done with got
 			want := [][]byte{[]byte("Ada"), []byte("\xc3\xa9lodie"), []byte("Last")}
-			if !slicesEqual(got, want) {
+			if !slices.EqualFunc(got, want, bytes.Equal) {
 				s.Failf(suite.WrongBytes, "the client was to send the names %s as %d datagrams, and sent %s", quoteDatagrams(want), len(want), quoteDatagrams(got))
 			}
 		})
@@ -75,9 +76,9 @@ var _ = Protocol("greeter-udp-client", func() {
 				if err := srv.SendFromStranger([]byte("Hello, stranger!"), from); err != nil {
 					return err
 				}
-				t := time.NewTimer(piecePause) // the stranger's datagram comes first
-				defer t.Stop()
-				<-t.C
+				if err := srv.Pause(piecePause); err != nil { // the stranger's datagram comes first
+					return err
+				}
 				// The answer, whatever the name was (sending it is
 				// greeter-udp-client-1's business).
 				return srv.Send([]byte("Hello, Ada!"), from)
@@ -114,18 +115,6 @@ var _ = Protocol("greeter-udp-client", func() {
 // udpGreeting is the UDP greeter's answer to a name.
 func udpGreeting(name []byte) []byte {
 	return append(append([]byte("Hello, "), name...), '!')
-}
-
-func slicesEqual(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func quoteDatagrams(ps [][]byte) string {

@@ -55,8 +55,7 @@ var _ = Protocol("welcome-client", func() {
 	DescribeClause("welcome-client-4", func() {
 		CheckClient("fails clearly, within 5 s, when nothing listens", func(ctx SpecContext, s *ClientSession) {
 			run := s.Run(ctx, s.ClosedAddr(), nil)
-			s.Expect(run).To(suite.FailClearly(5*time.Second, run.Started, "its start (nothing listens at the address)"))
-			s.Expect(run).To(suite.Print(nil, "nothing: there was no server"))
+			s.expectFailedWhereNothingListens(run)
 		})
 	})
 
@@ -91,45 +90,6 @@ var _ = Protocol("welcome-client", func() {
 	})
 })
 
-// piecePause is the pause between the pieces of an answer: long enough
-// that the client reads each piece on its own, on any network.
-const piecePause = 100 * time.Millisecond
-
 // oddBanner is a banner of bytes that text handling changes: UTF-8, a
 // lone CR, NUL, a byte that is not UTF-8, and no newline at the end.
 var oddBanner = []byte("\xe6\xac\xa2\xe8\xbf\x8e caf\xc3\xa9\r\x00 \xff\xfe end")
-
-// stamp sends the time on ch, unless ch already holds one: the first of
-// several connections counts, and a script never blocks on it.
-func stamp(ch chan<- time.Time) {
-	select {
-	case ch <- time.Now():
-	default:
-	}
-}
-
-// connectedOr is the moment the script stamped ch (as it accepted the
-// client's connection), or, when it never did, the client's start. A
-// bound on waiting for a silent server counts from the connection: the
-// client's start may come a second or more before it, for a client in a
-// container on a busy machine.
-func connectedOr(ch <-chan time.Time, run *suite.ClientRun) time.Time {
-	select {
-	case t := <-ch:
-		return t
-	default:
-		return run.Started
-	}
-}
-
-// receivedOr is the moment the script sent on ch, or, when the script
-// never got that far, the end of the run (any bound then holds, and the
-// check fails on what the client did instead).
-func receivedOr(ch <-chan time.Time, run *suite.ClientRun) time.Time {
-	select {
-	case t := <-ch:
-		return t
-	default:
-		return run.Ended()
-	}
-}

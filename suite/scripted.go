@@ -301,6 +301,8 @@ type ScriptedUDPServer struct {
 	tr           *Transcript
 	done         chan struct{}
 	err          error
+	closed       chan struct{} // closed by Close: pauses end
+	closeOnce    sync.Once
 }
 
 // NewScriptedUDPServer starts script in a goroutine of its own, recording
@@ -315,7 +317,7 @@ func NewScriptedUDPServer(tr *Transcript, script func(s *ScriptedUDPServer) erro
 		pc.Close()
 		return nil, err
 	}
-	s := &ScriptedUDPServer{pc: pc, stranger: stranger, tr: tr, done: make(chan struct{})}
+	s := &ScriptedUDPServer{pc: pc, stranger: stranger, tr: tr, done: make(chan struct{}), closed: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		s.err = script(s)
@@ -363,8 +365,22 @@ func (s *ScriptedUDPServer) Err() error {
 	return s.err
 }
 
+// Pause keeps the server silent for d, as ServerConn.Pause does: part of
+// the script. It ends early, with an error, when the server is closed.
+func (s *ScriptedUDPServer) Pause(d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-s.closed:
+		return net.ErrClosed
+	}
+}
+
 // Close closes both sockets and waits for the script to return.
 func (s *ScriptedUDPServer) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 	s.pc.Close()
 	s.stranger.Close()
 	<-s.done

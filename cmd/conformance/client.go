@@ -70,9 +70,6 @@ func clientArgs(p string) []string {
 func newClients(ctx context.Context, o options, log io.Writer) (map[string]suite.ClientProgram, func(), error) {
 	clients := map[string]suite.ClientProgram{}
 	release := func() {}
-	if o.row != nil && o.row.impl != "" {
-		o.impl = o.row.impl // a manifest's row of one of this project's
-	}
 	switch {
 	case o.row != nil && o.row.impl == "":
 		for _, p := range o.protocols {
@@ -91,7 +88,7 @@ func newClients(ctx context.Context, o options, log io.Writer) (map[string]suite
 			}
 		}
 		clients[o.protocols[0]] = suite.ClientCommand(o.cmdline)
-	case o.impl == "go":
+	case o.builtin() == "go":
 		for _, p := range o.protocols {
 			c, ok := reference.Client(p)
 			if !ok {
@@ -112,7 +109,7 @@ func newClients(ctx context.Context, o options, log io.Writer) (map[string]suite
 			clients[p] = suite.ClientCommand(cmdline)
 		}
 	default: // one of our clients, in a container per run
-		impl, _ := containers.FindImpl(o.impl)
+		impl, _ := containers.FindImpl(o.builtin())
 		root, err := containers.RepoRoot()
 		if err != nil {
 			return nil, release, err

@@ -39,9 +39,9 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 		_, release, err := newTargets(ctx, o, stderr)
 		return release, err
 	}
-	if o.client && isContainerImpl(o.impl) {
+	if o.client && isContainerImpl(o.builtin()) {
 		// Checked: the contracts it has clients for; the others are said.
-		has := languageClients(o.impl)
+		has := languageClients(o.builtin())
 		var lacks []string
 		for _, p := range o.protocols {
 			if !slices.Contains(has, p) {
@@ -49,7 +49,7 @@ func runProtocols(o options, stdout, stderr io.Writer) int {
 			}
 		}
 		if len(lacks) > 0 {
-			fmt.Fprintf(stderr, "conformance: the %s implementation has no client for %s yet: not checked\n", o.impl, strings.Join(lacks, ", "))
+			fmt.Fprintf(stderr, "conformance: the %s implementation has no client for %s yet: not checked\n", o.builtin(), strings.Join(lacks, ", "))
 		}
 		o.protocols = slices.DeleteFunc(o.protocols, func(p string) bool { return slices.Contains(lacks, p) })
 	}
